@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class CartsConfig(AppConfig):
+    name = "carts"
+    verbose_name = "Carts"
+
+    def ready(self) -> None:
+        from carts import domain, projections
+        from shop import registry
+
+        registry.register("cart", domain.EVENTS)
+        projections.connect()

@@ -1,0 +1,360 @@
+"""The cart aggregate: commands, events, state, decide and evolve. Pure Python, no Django.
+
+The cart holds only what its own commands need to decide: its lines (with the unit price
+each was added at), its coupon code, and whether it is closed (checked out or merged into
+another cart). Facts from elsewhere (current price, stock available, a coupon's terms)
+come in with the command, looked up by the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from carts.pricing import CouponTerms, coupon_refusal
+from shop.money import Money
+
+MAX_QUANTITY = 99  # per line
+
+# --- Commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddItem:
+    product_id: UUID
+    quantity: int
+    unit_price: Money
+    available: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeQuantity:
+    product_id: UUID
+    quantity: int
+    available: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveItem:
+    product_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyCoupon:
+    code: str
+    coupon: CouponTerms | None  # None: no coupon has that code
+    subtotal: Money
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveCoupon:
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MergeCart:
+    """Fold a guest cart's lines into this (the customer's) cart."""
+
+    source_cart_id: UUID
+    lines: tuple[Line, ...]
+    available: dict[UUID, int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseAsMerged:
+    """Mark a guest cart as folded into ``target_cart_id``."""
+
+    target_cart_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckoutCart:
+    order_id: UUID
+
+
+type Command = (
+    AddItem
+    | ChangeQuantity
+    | RemoveItem
+    | ApplyCoupon
+    | RemoveCoupon
+    | MergeCart
+    | CloseAsMerged
+    | CheckoutCart
+)
+
+# --- Events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemAdded:
+    product_id: UUID
+    quantity: int
+    unit_price: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemQuantityChanged:
+    product_id: UUID
+    quantity: int
+    previous: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemRemoved:
+    product_id: UUID
+    quantity: int
+    unit_price: Money
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CouponApplied:
+    code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CouponRemoved:
+    code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CartMerged:
+    source_cart_id: UUID
+    lines: tuple[Line, ...]  # what the guest cart brought, after capping by stock
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CartMergedInto:
+    target_cart_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CartCheckedOut:
+    order_id: UUID
+
+
+EVENTS = (
+    ItemAdded,
+    ItemQuantityChanged,
+    ItemRemoved,
+    CouponApplied,
+    CouponRemoved,
+    CartMerged,
+    CartMergedInto,
+    CartCheckedOut,
+)
+type Event = (
+    ItemAdded
+    | ItemQuantityChanged
+    | ItemRemoved
+    | CouponApplied
+    | CouponRemoved
+    | CartMerged
+    | CartMergedInto
+    | CartCheckedOut
+)
+
+# --- State ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Line:
+    product_id: UUID
+    quantity: int
+    unit_price: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    lines: tuple[Line, ...] = ()
+    coupon: str | None = None
+    checked_out: bool = False
+    merged_into: UUID | None = None
+    merged_from: frozenset[UUID] = frozenset()
+
+    def line(self, product_id: UUID) -> Line | None:
+        return next((line for line in self.lines if line.product_id == product_id), None)
+
+    def quantity_of(self, product_id: UUID) -> int:
+        line = self.line(product_id)
+        return line.quantity if line else 0
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    def with_line(self, product_id: UUID, quantity: int, unit_price: Money | None = None) -> Cart:
+        """The cart with that product's line set to ``quantity`` (0 removes it)."""
+        existing = self.line(product_id)
+        price = unit_price or (existing.unit_price if existing else None)
+        others = tuple(line for line in self.lines if line.product_id != product_id)
+        if quantity <= 0 or price is None:
+            return replace(self, lines=others)
+        new = Line(product_id=product_id, quantity=quantity, unit_price=price)
+        if existing is None:
+            return replace(self, lines=(*others, new))
+        return replace(
+            self, lines=tuple(new if line.product_id == product_id else line for line in self.lines)
+        )
+
+
+INITIAL = Cart()
+
+# --- Errors --------------------------------------------------------------------------------
+
+
+class CartError(Exception):
+    """A command the cart refuses; the message is fit to show the shopper."""
+
+
+class CartAlreadyCheckedOut(CartError):
+    def __init__(self) -> None:
+        super().__init__("This cart has been checked out already.")
+
+
+class CartClosed(CartError):
+    def __init__(self) -> None:
+        super().__init__("This cart was merged into another one.")
+
+
+class InvalidQuantity(CartError):
+    def __init__(self, quantity: int) -> None:
+        super().__init__(f"Quantity must be a whole number from 1 to {MAX_QUANTITY}.")
+        self.quantity = quantity
+
+
+class NotEnoughStock(CartError):
+    def __init__(self, available: int) -> None:
+        if available <= 0:
+            message = "Sorry, this product is out of stock."
+        else:
+            message = f"Only {available} available."
+        super().__init__(message)
+        self.available = available
+
+
+class ItemNotInCart(CartError):
+    def __init__(self) -> None:
+        super().__init__("That product is not in your cart.")
+
+
+class CouponRefused(CartError):
+    """The coupon cannot be applied; the message says why."""
+
+
+class EmptyCart(CartError):
+    def __init__(self) -> None:
+        super().__init__("Your cart is empty.")
+
+
+# --- Decide / evolve -----------------------------------------------------------------------
+
+
+def decide(command: Command, state: Cart) -> list[Event]:
+    match command, state:
+        case CloseAsMerged(target_cart_id=target), Cart(merged_into=merged) if merged == target:
+            return []
+        case _, Cart(checked_out=True):
+            raise CartAlreadyCheckedOut()
+        case _, Cart(merged_into=UUID()):
+            raise CartClosed()
+        case AddItem(quantity=q), _ if not 1 <= q <= MAX_QUANTITY:
+            raise InvalidQuantity(q)
+        case AddItem(product_id=p, quantity=q), _ if state.quantity_of(p) + q > MAX_QUANTITY:
+            raise InvalidQuantity(state.quantity_of(p) + q)
+        case AddItem(product_id=p, quantity=q, available=a), _ if state.quantity_of(p) + q > a:
+            raise NotEnoughStock(a)
+        case AddItem(product_id=p, quantity=q, unit_price=price), _:
+            return [ItemAdded(product_id=p, quantity=q, unit_price=price)]
+        case ChangeQuantity(product_id=p) | RemoveItem(product_id=p), _ if not state.line(p):
+            raise ItemNotInCart()
+        case ChangeQuantity(quantity=0, product_id=p), _:
+            return [_removed(state.line(p))]
+        case ChangeQuantity(quantity=q), _ if not 1 <= q <= MAX_QUANTITY:
+            raise InvalidQuantity(q)
+        case ChangeQuantity(product_id=p, quantity=q), _ if q == state.quantity_of(p):
+            return []
+        case ChangeQuantity(quantity=q, available=a), _ if q > a:
+            raise NotEnoughStock(a)
+        case ChangeQuantity(product_id=p, quantity=q), _:
+            return [ItemQuantityChanged(product_id=p, quantity=q, previous=state.quantity_of(p))]
+        case RemoveItem(product_id=p), _:
+            return [_removed(state.line(p))]
+        case ApplyCoupon(coupon=coupon), _ if coupon is not None and coupon.code == state.coupon:
+            return []
+        case ApplyCoupon(code=code, coupon=coupon, subtotal=subtotal, now=now), _:
+            refusal = coupon_refusal(code, coupon, subtotal, now)
+            if refusal:
+                raise CouponRefused(refusal)
+            return [CouponApplied(code=coupon.code)]
+        case RemoveCoupon(), Cart(coupon=None):
+            return []
+        case RemoveCoupon(), Cart(coupon=code):
+            return [CouponRemoved(code=code)]
+        case MergeCart(source_cart_id=source), _ if source in state.merged_from:
+            return []
+        case MergeCart(source_cart_id=source, lines=lines, available=available), _:
+            brought = _capped(state, lines, available)
+            return [CartMerged(source_cart_id=source, lines=brought)]
+        case CloseAsMerged(target_cart_id=target), _:
+            return [CartMergedInto(target_cart_id=target)]
+        case CheckoutCart(), Cart(lines=()):
+            raise EmptyCart()
+        case CheckoutCart(order_id=order_id), _:
+            return [CartCheckedOut(order_id=order_id)]
+    raise TypeError(f"unknown command {command!r}")
+
+
+def _removed(line: Line) -> ItemRemoved:
+    return ItemRemoved(
+        product_id=line.product_id, quantity=line.quantity, unit_price=line.unit_price
+    )
+
+
+def _capped(state: Cart, lines: tuple[Line, ...], available: dict[UUID, int]) -> tuple[Line, ...]:
+    """The guest's lines, each cut so the merged quantity stays within stock and the limit."""
+    brought = []
+    for line in lines:
+        room = min(available.get(line.product_id, 0), MAX_QUANTITY) - state.quantity_of(
+            line.product_id
+        )
+        quantity = min(line.quantity, room)
+        if quantity > 0:
+            brought.append(replace(line, quantity=quantity))
+    return tuple(brought)
+
+
+def evolve(state: Cart, event: Event) -> Cart:
+    match event:
+        case ItemAdded(product_id=p, quantity=q, unit_price=price):
+            return state.with_line(
+                p, state.quantity_of(p) + q, price if not state.line(p) else None
+            )
+        case ItemQuantityChanged(product_id=p, quantity=q):
+            return state.with_line(p, q)
+        case ItemRemoved(product_id=p):
+            return state.with_line(p, 0)
+        case CouponApplied(code=code):
+            return replace(state, coupon=code)
+        case CouponRemoved():
+            return replace(state, coupon=None)
+        case CartMerged(source_cart_id=source, lines=lines):
+            for line in lines:
+                state = state.with_line(
+                    line.product_id,
+                    state.quantity_of(line.product_id) + line.quantity,
+                    None if state.line(line.product_id) else line.unit_price,
+                )
+            return replace(state, merged_from=state.merged_from | {source})
+        case CartMergedInto(target_cart_id=target):
+            return replace(state, merged_into=target)
+        case CartCheckedOut():
+            return replace(state, checked_out=True)
+        case _:
+            return state

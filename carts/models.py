@@ -1,0 +1,65 @@
+"""Cart read side: one summary row per cart stream and one row per line."""
+
+from decimal import Decimal
+
+from django.db import models
+
+from shop.money import Money
+
+
+class CartSummary(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CHECKED_OUT = "checked_out", "Checked out"
+        MERGED = "merged", "Merged into another cart"
+
+    cart_id = models.UUIDField(primary_key=True, help_text="The cart's stream id.")
+    status = models.CharField(max_length=16, choices=Status, default=Status.OPEN)
+    item_count = models.PositiveIntegerField(default=0)
+    coupon_code = models.CharField(max_length=64, blank=True)
+    order_id = models.UUIDField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
+    last_position = models.BigIntegerField(default=0, help_text="Last event position applied.")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "cart"
+        verbose_name_plural = "carts"
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="cart_status_updated_idx")]
+
+    def __str__(self) -> str:
+        return f"Cart {self.cart_id} ({self.get_status_display()}, {self.item_count} items)"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(CartSummary, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The price when the item was added."
+    )
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        verbose_name = "cart line"
+        verbose_name_plural = "cart lines"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cartline_cart_product_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+    @property
+    def added_price(self) -> Money:
+        return Money(Decimal(self.unit_price), self.currency)
+
+    @property
+    def line_total(self) -> Money:
+        """At the current catalog price: the cart always totals at today's prices."""
+        return (self.product.unit_price * self.quantity).rounded()

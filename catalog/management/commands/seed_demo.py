@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.text import slugify
+
+from catalog import demo
+from catalog.models import Category, Product
+from catalog.services import product_list, shop_money
+from shop.aggregates import CommandContext
+
+
+class Command(BaseCommand):
+    help = "List the demo catalog through catalog commands, if the catalog is empty."
+
+    def handle(self, *args, **options) -> None:
+        if Product.objects.exists():
+            self.stdout.write("The catalog already has products; nothing seeded.")
+            return
+        context = CommandContext(actor="system:seed_demo")
+        with transaction.atomic():
+            for slug, name in demo.CATEGORIES.items():
+                Category.objects.get_or_create(slug=slug, defaults={"name": name})
+            for category, name, price, stock, description in demo.PRODUCTS:
+                product_list(
+                    name=name,
+                    slug=slugify(name),
+                    category=category,
+                    description=description,
+                    price=shop_money(price),
+                    stock=stock,
+                    context=context,
+                )
+            self.seed_extras(context)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {len(demo.CATEGORIES)} categories and {len(demo.PRODUCTS)} products."
+            )
+        )
+
+    def seed_extras(self, context: CommandContext) -> None:
+        """Hook for other apps' demo data (coupons)."""

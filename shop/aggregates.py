@@ -1,0 +1,113 @@
+"""Run a command against an aggregate: load → fold → decide → append, retrying conflicts.
+
+An aggregate is described by a ``Decider``: its stream type, its initial state and its two
+pure functions from ``domain.py``. Services call ``execute`` (one stream) or build their own
+transaction from ``load_state`` and ``eventstore.append`` (several streams, as checkout does)
+inside ``retrying``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from shop import eventstore
+from shop.eventstore import ConcurrencyError, RecordedEvent
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Decider[C, S]:
+    stream_type: str
+    initial_state: S
+    decide: Callable[[C, S], list[Any]]
+    evolve: Callable[[S, Any], S]
+
+    def fold(self, state: S, events: list[Any]) -> S:
+        return reduce(self.evolve, events, state)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandContext:
+    """Who asked, and which request and command this is: stored in each event's metadata."""
+
+    actor: str
+    command_id: UUID = field(default_factory=uuid.uuid4)
+    correlation_id: UUID = field(default_factory=uuid.uuid4)
+    causation_id: UUID | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        meta = {
+            "actor": self.actor,
+            "command_id": str(self.command_id),
+            "correlation_id": str(self.correlation_id),
+        }
+        if self.causation_id is not None:
+            meta["causation_id"] = str(self.causation_id)
+        meta.update(self.extra)
+        return meta
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded[S]:
+    state: S
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome[S]:
+    state: S
+    version: int
+    recorded: list[RecordedEvent]
+
+
+def load_state[S](decider: Decider[Any, S], stream_id: UUID) -> Loaded[S]:
+    events = eventstore.load(stream_id)
+    state = decider.fold(decider.initial_state, [e.event for e in events])
+    return Loaded(state, events[-1].version if events else 0)
+
+
+def retrying[T](work: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+    """Run ``work`` in a transaction; on ``ConcurrencyError`` roll back and run it again.
+
+    Each attempt is its own ``atomic`` block (a savepoint when nested), so a conflict never
+    leaves the surrounding transaction broken.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return work()
+        except ConcurrencyError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def execute[C, S](
+    decider: Decider[C, S], stream_id: UUID, command: C, context: CommandContext
+) -> Outcome[S]:
+    """Decide ``command`` on the stream's current state and append what it yields."""
+
+    def attempt() -> Outcome[S]:
+        loaded = load_state(decider, stream_id)
+        new_events = decider.decide(command, loaded.state)
+        recorded = eventstore.append(
+            stream_type=decider.stream_type,
+            stream_id=stream_id,
+            events=new_events,
+            expected_version=loaded.version,
+            metadata=context.metadata(),
+        )
+        return Outcome(
+            decider.fold(loaded.state, new_events), loaded.version + len(new_events), recorded
+        )
+
+    return retrying(attempt)

@@ -1,0 +1,135 @@
+"""Append and load event streams.
+
+``append`` writes new events at the end of a stream, provided nobody else wrote to it since
+the caller loaded it (``expected_version``); otherwise it raises ``ConcurrencyError``. It
+then sends ``events_appended`` inside the same transaction, so projections commit or roll
+back together with the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from shop import registry
+from shop.models import Event
+
+# Sent after every append, inside the transaction, with ``events``: list[RecordedEvent].
+# Sent with send(), never send_robust(): a failing projection rolls the command back.
+events_appended = Signal()
+
+
+class ConcurrencyError(Exception):
+    """Someone appended to the stream after it was loaded."""
+
+    def __init__(self, stream_id: UUID, expected_version: int) -> None:
+        super().__init__(f"stream {stream_id} has moved past version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    position: int
+    stream_type: str
+    stream_id: UUID
+    version: int
+    event: Any
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    recorded_at: datetime | None = None
+
+    @property
+    def event_type(self) -> str:
+        return type(self.event).__name__
+
+
+def _is_version_conflict(error: IntegrityError) -> bool:
+    cause = error.__cause__
+    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
+    if constraint is not None:  # PostgreSQL names the constraint
+        return constraint == "event_stream_version_unique"
+    message = str(error)  # SQLite names the columns
+    return "shop_event.stream_id" in message and "shop_event.version" in message
+
+
+def append(
+    *,
+    stream_type: str,
+    stream_id: UUID,
+    events: Sequence[object],
+    expected_version: int,
+    metadata: Mapping[str, Any] | None = None,
+) -> list[RecordedEvent]:
+    """Append ``events`` after ``expected_version``; raise ``ConcurrencyError`` if stale.
+
+    Must run inside a transaction (the caller's ``atomic``), which a conflict leaves
+    unusable: retry the whole transaction, as ``shop.aggregates.execute`` does.
+    """
+    if not events:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append() must run inside transaction.atomic()")
+    now = timezone.now()
+    meta = dict(metadata or {})
+    rows = []
+    for offset, event in enumerate(events, start=1):
+        event_type = registry.type_of(event)
+        if event_type.stream_type != stream_type:
+            raise ValueError(f"{event_type.name} does not belong on a {stream_type} stream")
+        rows.append(
+            Event(
+                stream_type=stream_type,
+                stream_id=stream_id,
+                version=expected_version + offset,
+                event_type=event_type.name,
+                schema_version=event_type.schema_version,
+                data=registry.to_data(event),
+                metadata=meta,
+                recorded_at=now,
+            )
+        )
+    try:
+        Event.objects.bulk_create(rows)
+    except IntegrityError as error:
+        if _is_version_conflict(error):
+            raise ConcurrencyError(stream_id, expected_version) from error
+        raise
+    recorded = [
+        RecordedEvent(
+            position=row.position,
+            stream_type=stream_type,
+            stream_id=stream_id,
+            version=row.version,
+            event=event,
+            metadata=meta,
+            recorded_at=now,
+        )
+        for row, event in zip(rows, events, strict=True)
+    ]
+    events_appended.send(sender=stream_type, events=recorded)
+    return recorded
+
+
+def to_recorded(row: Event) -> RecordedEvent:
+    return RecordedEvent(
+        position=row.position,
+        stream_type=row.stream_type,
+        stream_id=row.stream_id,
+        version=row.version,
+        event=registry.from_data(row.event_type, row.schema_version, row.data),
+        metadata=row.metadata,
+        recorded_at=row.recorded_at,
+    )
+
+
+def load(stream_id: UUID, *, after_version: int = 0) -> list[RecordedEvent]:
+    """Every event of the stream after ``after_version``, oldest first."""
+    rows = Event.objects.filter(stream_id=stream_id, version__gt=after_version).order_by("version")
+    return [to_recorded(row) for row in rows]

@@ -1,0 +1,70 @@
+"""The event log: one append-only table for every stream in the shop."""
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class ImmutableEventError(Exception):
+    """Raised on any attempt to change or delete a stored event."""
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableEventError("events are append-only: they cannot be updated")
+
+    def delete(self):
+        raise ImmutableEventError("events are append-only: they cannot be deleted")
+
+    def _raw_delete(self, using):
+        raise ImmutableEventError("events are append-only: they cannot be deleted")
+
+
+class Event(models.Model):
+    position = models.BigAutoField(
+        primary_key=True, help_text="Global order of everything that happened."
+    )
+    stream_type = models.CharField(max_length=32, help_text="product, cart, order, coupon")
+    stream_id = models.UUIDField(help_text="The aggregate this event belongs to.")
+    version = models.PositiveIntegerField(help_text="1, 2, 3… within the stream.")
+    event_type = models.CharField(max_length=64, help_text="The event's class name.")
+    schema_version = models.PositiveSmallIntegerField(default=1)
+    data = models.JSONField(encoder=DjangoJSONEncoder)
+    metadata = models.JSONField(
+        encoder=DjangoJSONEncoder,
+        default=dict,
+        help_text="Command id, correlation id, causation id, actor.",
+    )
+    recorded_at = models.DateTimeField()
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "event"
+        verbose_name_plural = "events"
+        ordering = ["-position"]
+        constraints = [
+            # The optimistic lock: two writers that loaded the same version cannot both
+            # append the next one.
+            models.UniqueConstraint(
+                fields=["stream_id", "version"], name="event_stream_version_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="event_version_gte_1"),
+        ]
+        indexes = [
+            models.Index(fields=["stream_type", "event_type"], name="event_type_idx"),
+            models.Index(fields=["recorded_at"], name="event_recorded_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"#{self.position} {self.event_type} "
+            f"({self.stream_type} {self.stream_id} v{self.version})"
+        )
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableEventError("events are append-only: they cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableEventError("events are append-only: they cannot be deleted")

@@ -1,0 +1,93 @@
+"""The event registry: event classes by name, and their JSON shape.
+
+Events are frozen dataclasses in each app's ``domain.py``. The registry turns them into
+JSON-ready dicts for the ``Event.data`` column and back, applying upcasters to payloads that
+were stored under an older ``schema_version``. It imports nothing from Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    name: str
+    cls: type
+    stream_type: str
+    schema_version: int
+
+
+_types: dict[str, EventType] = {}
+_by_class: dict[type, EventType] = {}
+_upcasters: dict[tuple[str, int], Upcaster] = {}
+
+
+def register(
+    stream_type: str, classes: Iterable[type], *, schema_versions: dict[type, int] | None = None
+) -> None:
+    """Register the event classes of one stream type (idempotent)."""
+    for cls in classes:
+        version = (schema_versions or {}).get(cls, 1)
+        event_type = EventType(cls.__name__, cls, stream_type, version)
+        existing = _types.get(cls.__name__)
+        if existing is not None and existing.cls is not cls:
+            raise ValueError(f"two event classes are named {cls.__name__}")
+        _types[cls.__name__] = event_type
+        _by_class[cls] = event_type
+
+
+def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function turning a payload of ``from_version`` into ``from_version + 1``."""
+
+    def decorator(function: Upcaster) -> Upcaster:
+        _upcasters[(event_type, from_version)] = function
+        return function
+
+    return decorator
+
+
+def type_of(event: object) -> EventType:
+    try:
+        return _by_class[type(event)]
+    except KeyError:
+        raise UnknownEventType(type(event).__name__) from None
+
+
+def get(name: str) -> EventType:
+    try:
+        return _types[name]
+    except KeyError:
+        raise UnknownEventType(name) from None
+
+
+def all_types() -> list[EventType]:
+    return sorted(_types.values(), key=lambda t: (t.stream_type, t.name))
+
+
+@cache
+def _adapter(cls: type) -> TypeAdapter:
+    return TypeAdapter(cls)
+
+
+def to_data(event: object) -> dict[str, Any]:
+    return _adapter(type(event)).dump_python(event, mode="json")
+
+
+def from_data(name: str, schema_version: int, data: dict[str, Any]) -> object:
+    event_type = get(name)
+    while schema_version < event_type.schema_version:
+        data = _upcasters[(name, schema_version)](data)
+        schema_version += 1
+    return _adapter(event_type.cls).validate_python(data)

@@ -1,0 +1,60 @@
+"""Factories that build data the way the shop does: through commands, so every row has events."""
+
+from decimal import Decimal
+
+import factory
+
+from carts import services as cart_services
+from carts.session import SESSION_KEY
+from catalog.models import Category, Product
+from catalog.services import product_list, shop_money
+from shop.aggregates import CommandContext
+
+SYSTEM = CommandContext(actor="system:tests")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+
+
+class ProductFactory(factory.Factory):
+    """Lists a product through ``catalog.services.product_list``; returns the read model."""
+
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Test Product {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    category = factory.SubFactory(CategoryFactory)
+    description = "A product made for tests."
+    price = Decimal("10.00")
+    stock = 50
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        product_id = product_list(
+            name=kwargs["name"],
+            slug=kwargs["slug"],
+            category=kwargs["category"].slug,
+            description=kwargs["description"],
+            price=shop_money(kwargs["price"]),
+            stock=kwargs["stock"],
+            context=SYSTEM,
+        )
+        return Product.objects.get(id=product_id)
+
+
+def add_to_cart(client, product, quantity=1, **extra):
+    return client.post("/cart/add/", {"product": str(product.id), "quantity": quantity}, **extra)
+
+
+def cart_id_of(client):
+    return client.session.get(SESSION_KEY)
+
+
+__all__ = ["CategoryFactory", "ProductFactory", "add_to_cart", "cart_id_of", "cart_services"]
