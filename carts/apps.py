@@ -6,8 +6,9 @@ class CartsConfig(AppConfig):
     verbose_name = "Carts"
 
     def ready(self) -> None:
-        from carts import domain, projections
+        from carts import coupons, domain, projections
         from shop import registry
 
         registry.register("cart", domain.EVENTS)
+        registry.register("coupon", coupons.EVENTS)
         projections.connect()

@@ -63,3 +63,59 @@ class CartLine(models.Model):
     def line_total(self) -> Money:
         """At the current catalog price: the cart always totals at today's prices."""
         return (self.product.unit_price * self.quantity).rounded()
+
+
+class Coupon(models.Model):
+    """A discount staff manage in the admin. Redemptions are counted on its event stream."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percent off"
+        FIXED = "fixed", "Fixed amount off"
+
+    code = models.CharField(
+        max_length=40, unique=True, help_text="Case-insensitive; stored in upper case."
+    )
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.PERCENT)
+    value = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Percent (10 = 10 %) or an amount."
+    )
+    minimum_subtotal = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    max_redemptions = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: unlimited."
+    )
+    redemptions = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Kept by the coupon stream's projection."
+    )
+
+    class Meta:
+        verbose_name = "coupon"
+        verbose_name_plural = "coupons"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="coupon_value_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+    def terms(self):
+        from carts.pricing import CouponTerms, DiscountKind
+
+        left = None if self.max_redemptions is None else self.max_redemptions - self.redemptions
+        return CouponTerms(
+            code=self.code,
+            kind=DiscountKind(self.kind),
+            value=self.value,
+            minimum_subtotal=self.minimum_subtotal,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            active=self.active,
+            redemptions_left=left,
+        )

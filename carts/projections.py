@@ -2,6 +2,7 @@
 
 from django.db.models import F
 
+from carts.coupons import CouponRedeemed, CouponRedemptionReleased
 from carts.domain import (
     CartCheckedOut,
     CartMerged,
@@ -12,7 +13,7 @@ from carts.domain import (
     ItemQuantityChanged,
     ItemRemoved,
 )
-from carts.models import CartLine, CartSummary
+from carts.models import CartLine, CartSummary, Coupon
 from shop.eventstore import RecordedEvent, events_appended
 from shop.money import Money
 
@@ -84,5 +85,18 @@ def project_carts(sender, events: list[RecordedEvent], **kwargs) -> None:
         project_cart(recorded)
 
 
+def project_coupons(sender, events: list[RecordedEvent], **kwargs) -> None:
+    """Coupon.redemptions follows the coupon streams."""
+    if sender != "coupon":
+        return
+    for recorded in events:
+        match recorded.event:
+            case CouponRedeemed(code=code):
+                Coupon.objects.filter(code=code).update(redemptions=F("redemptions") + 1)
+            case CouponRedemptionReleased(code=code):
+                Coupon.objects.filter(code=code).update(redemptions=F("redemptions") - 1)
+
+
 def connect() -> None:
     events_appended.connect(project_carts, dispatch_uid="carts.project_carts")
+    events_appended.connect(project_coupons, dispatch_uid="carts.project_coupons")

@@ -1,0 +1,95 @@
+"""The coupon aggregate: redemptions counted on the coupon's own stream. Pure Python.
+
+A coupon with one use left cannot be redeemed twice: both checkouts load the same version
+of the coupon's stream, and only one can append the next one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+COUPON_NAMESPACE = uuid.UUID("0b4e2f7c-52a4-4f1e-8f5e-3c0d7a9e6b21")
+
+
+def coupon_stream_id(code: str) -> UUID:
+    """The coupon's stream id: derived from its (case-insensitive) code."""
+    return uuid.uuid5(COUPON_NAMESPACE, code.strip().upper())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedeemCoupon:
+    order_id: UUID
+    max_redemptions: int | None  # None: unlimited
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseRedemption:
+    order_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CouponRedeemed:
+    code: str
+    order_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CouponRedemptionReleased:
+    code: str
+    order_id: UUID
+
+
+EVENTS = (CouponRedeemed, CouponRedemptionReleased)
+
+
+@dataclass(frozen=True, slots=True)
+class CouponUsage:
+    code: str = ""
+    orders: frozenset[UUID] = frozenset()
+
+    @property
+    def redemptions(self) -> int:
+        return len(self.orders)
+
+
+class CouponUsedUp(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"The coupon {code} has been used up.")
+        self.code = code
+
+
+def decide_for(code: str):
+    """``decide`` for the coupon ``code`` (the code goes into each event)."""
+
+    def decide(command, state: CouponUsage) -> list:
+        match command:
+            case RedeemCoupon(order_id=order_id) if order_id in state.orders:
+                return []
+            case RedeemCoupon(max_redemptions=limit) if limit is not None and (
+                state.redemptions >= limit
+            ):
+                raise CouponUsedUp(code)
+            case RedeemCoupon(order_id=order_id):
+                return [CouponRedeemed(code=code, order_id=order_id)]
+            case ReleaseRedemption(order_id=order_id) if order_id in state.orders:
+                return [CouponRedemptionReleased(code=code, order_id=order_id)]
+            case ReleaseRedemption():
+                return []
+        raise TypeError(f"unknown command {command!r}")
+
+    return decide
+
+
+def evolve(state: CouponUsage, event) -> CouponUsage:
+    match event:
+        case CouponRedeemed(code=code, order_id=order_id):
+            return replace(state, code=code, orders=state.orders | {order_id})
+        case CouponRedemptionReleased(order_id=order_id):
+            return replace(state, orders=state.orders - {order_id})
+        case _:
+            return state
+
+
+INITIAL = CouponUsage()
