@@ -7,6 +7,7 @@ ALLOWED_HOSTS comma-separated host names
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "shop.middleware.CorrelationIdMiddleware",
     "shop.middleware.ConcurrencyConflictMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -123,6 +127,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Sessions, auth --------------------------------------------------------------------------
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Login is rate-limited against guessing (django-axes): 5 failures for one user name from
+# one address lock that pair out for 15 minutes. Counts live in the database, so every app
+# process shares them.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "429_login.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 LOGIN_URL = "admin:login"
 
 AUTH_PASSWORD_VALIDATORS = [
