@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from shop import eventstore
+from shop import eventstore, snapshots
 from shop.eventstore import ConcurrencyError, RecordedEvent
 
 MAX_ATTEMPTS = 5
@@ -70,9 +70,20 @@ class Outcome[S]:
 
 
 def load_state[S](decider: Decider[Any, S], stream_id: UUID) -> Loaded[S]:
-    events = eventstore.load(stream_id)
-    state = decider.fold(decider.initial_state, [e.event for e in events])
-    return Loaded(state, events[-1].version if events else 0)
+    """The stream's current state: its snapshot (if any) plus the events after it."""
+    state, version = snapshots.read(stream_id, type(decider.initial_state)) or (
+        decider.initial_state,
+        0,
+    )
+    events = eventstore.load(stream_id, after_version=version)
+    state = decider.fold(state, [e.event for e in events])
+    return Loaded(state, events[-1].version if events else version)
+
+
+def save_snapshot_if_due(decider: Decider[Any, Any], stream_id: UUID, old: int, new: Any) -> None:
+    """After appending, store the state when the stream crossed a snapshot boundary."""
+    if snapshots.due(old, new.version):
+        snapshots.write(decider.stream_type, stream_id, new.state, new.version)
 
 
 def retrying[T](work: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
@@ -106,8 +117,10 @@ def execute[C, S](
             expected_version=loaded.version,
             metadata=context.metadata(),
         )
-        return Outcome(
+        outcome = Outcome(
             decider.fold(loaded.state, new_events), loaded.version + len(new_events), recorded
         )
+        save_snapshot_if_due(decider, stream_id, loaded.version, outcome)
+        return outcome
 
     return retrying(attempt)

@@ -68,3 +68,26 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableEventError("events are append-only: they cannot be deleted")
+
+
+class Snapshot(models.Model):
+    """An aggregate's state at one version of its stream: a cache, never the truth.
+
+    ``shape`` fingerprints the state class; a snapshot written by another shape is ignored
+    and the stream is replayed in full. Deleting every snapshot loses nothing.
+    """
+
+    stream_id = models.UUIDField(primary_key=True)
+    stream_type = models.CharField(max_length=32)
+    version = models.PositiveIntegerField()
+    shape = models.CharField(max_length=64, help_text="Fingerprint of the state's class.")
+    state = models.JSONField()
+    taken_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "snapshot"
+        verbose_name_plural = "snapshots"
+        ordering = ["stream_id"]
+
+    def __str__(self) -> str:
+        return f"{self.stream_type} {self.stream_id} at v{self.version}"

@@ -160,6 +160,9 @@ USE_TZ = True
 
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
 
+# Store an aggregate's state every N events of its stream (0: never).
+SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 100))
+
 # --- Static files ----------------------------------------------------------------------------
 
 STATIC_URL = "static/"
