@@ -3,20 +3,25 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from catalog.forms import CatalogFilterForm
 from catalog.models import Category, Product
+from shop.web import refuse
 
 PAGE_SIZE = 12
-MAX_SEARCH = 100
 
 
 @require_GET
 def home(request):
+    filters = CatalogFilterForm.from_query(request.GET)
+    if not filters.is_valid():
+        message = next(iter(filters.errors.values()))[0]
+        return refuse(request, f"That search could not be run: {message}", status=400)
     products = Product.objects.filter(is_listed=True).select_related("category")
     categories = list(Category.objects.all())
-    active = request.GET.get("category", "")[:60]
+    active = filters.cleaned_data["category"]
     if active:
         products = products.filter(category_id=active)
-    query = request.GET.get("q", "").strip()[:MAX_SEARCH]
+    query = filters.cleaned_data["q"]
     if query:
         products = products.filter(Q(name__icontains=query) | Q(description__icontains=query))
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))

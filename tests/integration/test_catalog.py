@@ -64,3 +64,16 @@ def test_search_terms_are_escaped(client):
     assert response.status_code == 200
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;" in response.content
+
+
+def test_a_nul_character_in_the_search_is_refused_not_a_crash(client):
+    response = client.get("/", {"q": "tea\x00"})
+    assert response.status_code == 400
+    assert b"Null characters are not allowed" in response.content
+
+
+def test_an_unknown_category_shows_no_products(client):
+    ProductFactory(name="Green Tea", category__slug="tea")
+    response = client.get("/", {"category": "nope"})
+    assert response.status_code == 200
+    assert b"Green Tea" not in response.content
