@@ -12,7 +12,7 @@ PORT   ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format check-deploy clean
+.PHONY: install run test lint format bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,3 +43,8 @@ format: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var staticfiles
+
+bench: install
+	$(UV) sync --locked --group bench
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) benchmarks/run.py

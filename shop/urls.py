@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,5 +11,8 @@ urlpatterns = [
     path("", include("carts.urls")),
     path("", include("orders.urls")),
 ]
+
+if settings.SHOP_BENCH:
+    urlpatterns.append(path("", include("benchmarks.crud.urls")))
 
 handler500 = "shop.views.server_error"

@@ -1,0 +1,39 @@
+"""The baseline: add-to-cart as a CRUD shop does it, rendering the same partial."""
+
+import uuid
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import F, Sum
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from benchmarks.crud.models import BasketLine
+from carts.forms import AddToCartForm, first_error
+from catalog.models import Product
+from shop.web import refuse
+
+SESSION_KEY = "crud_basket_id"
+
+
+@require_POST
+def add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, first_error(form), status=422)
+    product = Product.objects.filter(id=form.cleaned_data["product"], is_listed=True).first()
+    if product is None:
+        return refuse(request, "That product is not in our catalog.", status=404)
+    basket_id = request.session.get(SESSION_KEY)
+    if basket_id is None:
+        basket_id = request.session[SESSION_KEY] = str(uuid.uuid4())
+    quantity = form.cleaned_data["quantity"]
+    with transaction.atomic():
+        updated = BasketLine.objects.filter(basket_id=basket_id, product=product).update(
+            quantity=F("quantity") + quantity
+        )
+        if not updated:
+            BasketLine.objects.create(basket_id=basket_id, product=product, quantity=quantity)
+    count = BasketLine.objects.filter(basket_id=basket_id).aggregate(n=Sum("quantity"))["n"]
+    messages.success(request, f"Added {quantity} × {product.name} to your cart.")
+    return render(request, "carts/added.html", {"cart_count": count})

@@ -1,0 +1,701 @@
+"""`make bench`: what event sourcing costs here, each figure beside its baseline.
+
+Runs against PostgreSQL (a throwaway database, `shop_bench`), serves the shop with gunicorn,
+loads it with wrk, and measures in-process paths with the kernel itself. Every figure is the
+median of several rounds; ratios are taken within one run because the machine is shared.
+Writes benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+SECONDS = int(os.environ.get("BENCH_SECONDS", 5))
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "shop_bench"
+DB_URL = f"{PG}/{DB_NAME}"
+BENCH_PRODUCTS = 200
+
+
+@dataclass
+class Row:
+    benchmark: str
+    measure: str
+    ours: str
+    baseline: str
+    ratio: str
+    target: str
+    met: str
+
+
+ROWS: list[Row] = []
+
+
+def record(benchmark, measure, ours, baseline, ratio, target, met: bool | None):
+    mark = "—" if met is None else ("yes" if met else "**no**")
+    ROWS.append(Row(benchmark, measure, ours, baseline, ratio, target, mark))
+    print(f"  {benchmark}: {measure}: ours {ours} | baseline {baseline} | {ratio} | {mark}")
+
+
+# --- Set-up ---------------------------------------------------------------------------------
+
+
+def ensure_postgres() -> None:
+    if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"]).returncode != 0:
+        version = sorted(os.listdir("/etc/postgresql"))[-1]
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=True
+        )
+        for _ in range(30):
+            if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"]).returncode == 0:
+                return
+            time.sleep(1)
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def configure_django() -> None:
+    os.environ.update(
+        DATABASE_URL=DB_URL,
+        SHOP_BENCH="1",
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SHOP_HTTPS="0",
+        SHOP_PLAIN_STATIC="1",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="shop.settings",
+    )
+    import django
+
+    django.setup()
+
+
+def seed() -> list:
+    from django.core.management import call_command
+
+    from catalog.models import Category, Product
+    from catalog.services import product_list, shop_money
+    from shop.aggregates import CommandContext
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    category = Category.objects.first()
+    context = CommandContext(actor="system:bench")
+    for n in range(BENCH_PRODUCTS):
+        product_list(
+            name=f"Bench Product {n:03d}",
+            slug=f"bench-product-{n:03d}",
+            category=category.slug,
+            description="For load tests.",
+            price=shop_money("9.99"),
+            stock=1_000_000,
+            context=context,
+        )
+    return list(Product.objects.filter(slug__startswith="bench-product-").order_by("slug"))
+
+
+# --- HTTP load with wrk --------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local sessions = {%(sessions)s}
+local products = {%(products)s}
+local n = 0
+request = function()
+  n = n + 1
+  local s = sessions[(n %% #sessions) + 1]
+  local p = products[(math.floor(n / #sessions) %% #products) + 1]
+  return wrk.format("POST", "%(path)s", {
+    ["Cookie"] = s[1], ["X-CSRFToken"] = s[2], ["HX-Request"] = "true",
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, "product=" .. p .. "&quantity=1")
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('JSON {"requests": %%d, "duration_us": %%d, "non2xx": %%d, ' ..
+    '"errors": %%d, "p50": %%d, "p95": %%d}\\n', summary.requests, summary.duration,
+    e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+GET_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('JSON {"requests": %d, "duration_us": %d, "non2xx": %d, ' ..
+    '"errors": %d, "p50": %d, "p95": %d}\\n', summary.requests, summary.duration,
+    e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def wrk(url: str, script: str, connections: int, seconds: int = SECONDS) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", f.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(f.name)
+    line = next(line for line in out.splitlines() if line.startswith("JSON "))
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def sessions_for(server, path: str, products, count: int) -> list[tuple[str, str]]:
+    from tests.support.servers import ShopClient
+
+    sessions = []
+    for n in range(count):
+        client = ShopClient(server.url)
+        answer = client.post(path, {"product": str(products[n].id), "quantity": 1}, htmx=True)
+        assert answer.status == 200, answer.body[:300]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies)
+        sessions.append((cookie, client.csrf_token))
+    return sessions
+
+
+def add_script(path: str, sessions, products) -> str:
+    return WRK_SCRIPT % {
+        "path": path,
+        "sessions": ", ".join(f'{{"{c}", "{t}"}}' for c, t in sessions),
+        "products": ", ".join(f'"{p.id}"' for p in products),
+    }
+
+
+def bench_add_to_cart(products) -> None:
+    from tests.support.servers import ShopServer
+
+    print("1. add to cart vs a CRUD cart (gunicorn, wrk)")
+    with ShopServer(DB_URL, workers=4, threads=1, SHOP_BENCH="1") as server:
+        for mode, carts, connections in (("distinct carts", 64, 8), ("same cart", 1, 4)):
+            scripts = {
+                "es": add_script(
+                    "/cart/add/", sessions_for(server, "/cart/add/", products, carts), products
+                ),
+                "crud": add_script(
+                    "/bench/crud/add/",
+                    sessions_for(server, "/bench/crud/add/", products, carts),
+                    products,
+                ),
+            }
+            runs = {"es": [], "crud": []}
+            for _ in range(ROUNDS):
+                for kind in ("es", "crud"):  # alternate, so drift hits both alike
+                    runs[kind].append(wrk(server.url, scripts[kind], connections))
+            es = statistics.median(r["rps"] for r in runs["es"])
+            crud = statistics.median(r["rps"] for r in runs["crud"])
+            failures = sum(r["non2xx"] + r["errors"] for r in runs["es"])
+            record(
+                "1. add to cart",
+                f"req/s, {mode}, htmx + CSRF, {connections} connections"
+                + (f" ({failures} non-2xx)" if failures else ""),
+                f"{es:.0f}",
+                f"{crud:.0f}",
+                f"{es / crud:.2f}×",
+                "≥ 0.8×",
+                es / crud >= 0.8,
+            )
+
+
+# --- In-process measurements ---------------------------------------------------------------
+
+
+class Rollback(Exception):
+    pass
+
+
+def median_seconds(action, rounds: int = 200) -> float:
+    from django.db import transaction
+
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        try:
+            with transaction.atomic():
+                action()
+                raise Rollback
+        except Rollback:
+            pass
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def build_cart(length: int, product, snapshots_on: bool) -> uuid.UUID:
+    """A cart whose stream holds ``length`` events (quantity toggling between 1 and 2)."""
+    from django.db import transaction
+
+    from carts import domain
+    from carts.services import CART
+    from shop import eventstore, snapshots
+
+    cart_id = uuid.uuid4()
+    events = [domain.ItemAdded(product_id=product.id, quantity=1, unit_price=product.unit_price)]
+    for n in range(1, length):
+        quantity, previous = (2, 1) if n % 2 else (1, 2)
+        events.append(
+            domain.ItemQuantityChanged(product_id=product.id, quantity=quantity, previous=previous)
+        )
+    for start in range(0, length, 1000):
+        with transaction.atomic():
+            eventstore.append(
+                stream_type="cart",
+                stream_id=cart_id,
+                events=events[start : start + 1000],
+                expected_version=start,
+            )
+    if snapshots_on and length >= 100:
+        at = length - length % 100
+        state = CART.fold(CART.initial_state, events[:at])
+        snapshots.write("cart", cart_id, state, at)
+    return cart_id
+
+
+def build_product(length: int, snapshots_on: bool) -> uuid.UUID:
+    from django.db import transaction
+
+    from catalog import domain
+    from catalog.services import PRODUCT, product_list, shop_money
+    from shop import eventstore, snapshots
+    from shop.aggregates import CommandContext
+
+    slug = f"history-{uuid.uuid4().hex[:8]}"
+    product_id = product_list(
+        name=slug,
+        slug=slug,
+        category="coffee",
+        description="",
+        price=shop_money("5.00"),
+        stock=1000,
+        context=CommandContext(actor="system:bench"),
+    )
+    events = [
+        domain.StockAdjusted(on_hand=1000 + n % 2, delta=1 if n % 2 else -1)
+        for n in range(1, length - 1)
+    ]
+    for start in range(0, len(events), 1000):
+        with transaction.atomic():
+            eventstore.append(
+                stream_type="product",
+                stream_id=product_id,
+                events=events[start : start + 1000],
+                expected_version=2 + start,
+            )
+    if snapshots_on and length >= 100:
+        from shop.aggregates import load_state
+
+        with override_snapshots(0):
+            loaded = load_state(PRODUCT, product_id)
+        snapshots.write("product", product_id, loaded.state, loaded.version)
+    return product_id
+
+
+@contextmanager
+def override_snapshots(every: int):
+    from django.conf import settings
+
+    old = settings.SHOP_SNAPSHOT_EVERY
+    settings.SHOP_SNAPSHOT_EVERY = every
+    try:
+        yield
+    finally:
+        settings.SHOP_SNAPSHOT_EVERY = old
+
+
+def add_item_timer(cart_id, product):
+    from carts import domain
+    from carts.services import CART
+    from shop.aggregates import CommandContext, execute
+
+    command = domain.AddItem(
+        product_id=product.id, quantity=1, unit_price=product.unit_price, available=10**6
+    )
+    context = CommandContext(actor="system:bench")
+    return lambda: execute(CART, cart_id, command, context)
+
+
+def reserve_timer(product_id):
+    from catalog import domain
+    from catalog.services import PRODUCT
+    from shop.aggregates import CommandContext, execute
+
+    command = domain.ReserveStock(quantity=1, order_id=uuid.uuid4())
+    context = CommandContext(actor="system:bench")
+    return lambda: execute(PRODUCT, product_id, command, context)
+
+
+def bench_history_length(products) -> None:
+    print("2. history length (in process: load, decide, append, project; rolled back)")
+    lengths = (10, 1_000, 10_000)
+    for label, build, timer in (
+        (
+            "cart stream, add to cart",
+            lambda n, snap: build_cart(n, products[0], snap),
+            lambda stream: add_item_timer(stream, products[1]),
+        ),
+        (
+            "product stream, reserve stock",
+            lambda n, snap: build_product(n, snap),
+            reserve_timer,
+        ),
+    ):
+        for snapshots_on in (True, False):
+            times = {}
+            with override_snapshots(100 if snapshots_on else 0):
+                for n in lengths:
+                    stream = build(n, snapshots_on)
+                    times[n] = median_seconds(timer(stream), rounds=60 if n > 1000 else 150)
+            ratio = times[10_000] / times[10]
+            record(
+                "2. history length",
+                f"{label}, snapshots {'on' if snapshots_on else 'off'}: 10 / 1,000 / 10,000 events",
+                " / ".join(f"{times[n] * 1000:.2f} ms" for n in lengths),
+                f"{times[10] * 1000:.2f} ms (10 events)",
+                f"{ratio:.2f}×",
+                "≤ 1.2×" if snapshots_on else "(what snapshots buy)",
+                ratio <= 1.2 if snapshots_on else None,
+            )
+
+
+def fill_log(total: int) -> int:
+    """Top the event table up to ``total`` rows with one-event cart streams."""
+    from django.db import connection
+
+    from shop.models import Event
+
+    have = Event.objects.count()
+    if have < total:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO shop_event (stream_type, stream_id, version, event_type,
+                    schema_version, data, metadata, recorded_at)
+                SELECT 'cart', md5('filler' || i::text)::uuid, 1, 'ItemAdded', 1,
+                    '{"product_id": "00000000-0000-0000-0000-000000000001", "quantity": 1,
+                      "unit_price": {"amount": "1.00", "currency": "EUR"}}'::jsonb,
+                    '{"actor": "system:bench"}'::jsonb, now()
+                FROM generate_series(%s, %s) AS i
+                """,
+                [have, total - 1],
+            )
+            cursor.execute("ANALYZE shop_event")
+    return Event.objects.count()
+
+
+def bench_log_size(products) -> None:
+    print("3. log size (in process)")
+    results = {}
+    for total in (10_000, 1_000_000):
+        rows = fill_log(total)
+        cart = build_cart(10, products[2], snapshots_on=True)
+        results[total] = (rows, median_seconds(add_item_timer(cart, products[3]), rounds=300))
+    small, large = results[10_000], results[1_000_000]
+    ratio = large[1] / small[1]
+    record(
+        "3. log size",
+        f"add to cart on a 10-event cart, {large[0]:,} vs {small[0]:,} events in the table",
+        f"{large[1] * 1000:.2f} ms",
+        f"{small[1] * 1000:.2f} ms",
+        f"{ratio:.2f}×",
+        "≤ 1.2×",
+        ratio <= 1.2,
+    )
+
+
+def bench_page_weight(products) -> None:
+    from django.test import Client
+
+    print("8. page weight (in process, test client)")
+    client = Client()
+    for product in products[:10]:
+        client.post("/cart/add/", {"product": str(product.id), "quantity": 1})
+
+    def timed(call):
+        samples, size = [], 0
+        for _ in range(50):
+            start = time.perf_counter()
+            response = call()
+            samples.append(time.perf_counter() - start)
+            size = len(response.content)
+            assert response.status_code == 200, response.status_code
+        return statistics.median(samples), size
+
+    page_time, page_bytes = timed(lambda: client.get("/cart/"))
+    add_time, add_bytes = timed(
+        lambda: client.post(
+            "/cart/add/",
+            {"product": str(products[20].id), "quantity": 1},
+            headers={"HX-Request": "true"},
+        )
+    )
+    ratio = add_bytes / page_bytes
+    record(
+        "8. page weight",
+        "htmx add-to-cart answer vs the full cart page (10 lines): bytes",
+        f"{add_bytes:,} B",
+        f"{page_bytes:,} B",
+        f"{ratio:.2f}×",
+        "≤ 0.15×",
+        ratio <= 0.15,
+    )
+    record(
+        "8. page weight",
+        "server time, same two responses",
+        f"{add_time * 1000:.2f} ms",
+        f"{page_time * 1000:.2f} ms",
+        f"{add_time / page_time:.2f}×",
+        "—",
+        None,
+    )
+
+
+def bench_catalog() -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support.servers import ShopServer
+
+    print("4. catalog with 50,000 products")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO catalog_product (id, slug, name, description, category_id, price,
+                currency, stock, is_listed, version, last_position)
+            SELECT md5('product' || i::text)::uuid, 'catalog-item-' || i,
+                'Catalog item ' || i || (ARRAY[' coffee', ' tea', ' mug', ' grinder'])[i % 4 + 1],
+                'A product for the catalog benchmark.',
+                (ARRAY['coffee', 'tea', 'mugs', 'brewing'])[i % 4 + 1],
+                (i % 5000) / 100.0 + 1, 'EUR', i % 50, true, 2, 0
+            FROM generate_series(1, 50000) AS i
+            """
+        )
+        cursor.execute("ANALYZE catalog_product")
+    client = Client()
+    counts = {}
+    for label, query in (
+        ("home, page 1", {}),
+        ("home, page 2,000", {"page": 2000}),
+        ("search 'tea', page 1", {"q": "tea"}),
+        ("category, page 50", {"category": "mugs", "page": 50}),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/", query).status_code == 200
+        counts[label] = len(captured)
+    with ShopServer(DB_URL, workers=4, threads=1, SHOP_BENCH="1") as server:
+        for label, path in (("home page", "/"), ("search 'tea'", "/?q=tea")):
+            runs = [wrk(server.url + path, GET_SCRIPT, 4) for _ in range(ROUNDS)]
+            p95 = statistics.median(r["p95"] for r in runs) / 1000
+            p50 = statistics.median(r["p50"] for r in runs) / 1000
+            rps = statistics.median(r["rps"] for r in runs)
+            record(
+                "4. catalog",
+                f"{label}, 50,000 products: p95 (p50, req/s)",
+                f"{p95:.1f} ms",
+                f"p50 {p50:.1f} ms, {rps:.0f} req/s",
+                "—",
+                "—",
+                None,
+            )
+    record(
+        "4. catalog",
+        "SQL queries per page: " + ", ".join(counts),
+        " / ".join(str(c) for c in counts.values()),
+        "—",
+        "—",
+        "constant",
+        len(set(counts.values())) == 1,
+    )
+
+
+def bench_peer_library() -> None:
+    print("7. against the eventsourcing library (in process, one client)")
+    try:
+        from eventsourcing.application import Application
+        from eventsourcing.domain import Aggregate, event
+    except ImportError:
+        record("7. peer library", "eventsourcing not installed", "—", "—", "—", "≥ 1.0×", None)
+        return
+
+    from carts import domain
+    from carts.services import CART
+    from catalog.models import Product
+    from shop.aggregates import CommandContext, execute
+    from shop.eventstore import events_appended
+
+    class Cart(Aggregate):
+        @event("Created")
+        def __init__(self):
+            self.items = {}
+
+        @event("ItemAdded")
+        def add_item(self, product_id: str, quantity: int, price: str):
+            self.items[product_id] = self.items.get(product_id, 0) + quantity
+
+    class Carts(Application):
+        def open(self) -> uuid.UUID:
+            cart = Cart()
+            self.save(cart)
+            return cart.id
+
+        def add(self, cart_id, product_id: str) -> None:
+            cart = self.repository.get(cart_id)
+            cart.add_item(product_id, 1, "9.99")
+            self.save(cart)
+
+    app = Carts(
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": DB_NAME,
+            "POSTGRES_HOST": "127.0.0.1",
+            "POSTGRES_PORT": "5432",
+            "POSTGRES_USER": "postgres",
+            "POSTGRES_PASSWORD": "unused",
+            "CREATE_TABLE": "y",
+        }
+    )
+    products = list(Product.objects.filter(slug__startswith="bench-product-")[:20])
+    context = CommandContext(actor="system:bench")
+    operations = 300
+
+    def ours(with_projections: bool) -> float:
+        carts = []
+        for _ in range(operations // 10):
+            cart_id = uuid.uuid4()
+            for product in products[:9]:
+                execute(CART, cart_id, add_command(product), context)
+            carts.append(cart_id)
+        receivers = events_appended.receivers
+        if not with_projections:
+            events_appended.receivers = []
+            events_appended.sender_receivers_cache.clear()
+        try:
+            start = time.perf_counter()
+            for n in range(operations):
+                execute(CART, carts[n % len(carts)], add_command(products[10 + n % 10]), context)
+            return operations / (time.perf_counter() - start)
+        finally:
+            events_appended.receivers = receivers
+            events_appended.sender_receivers_cache.clear()
+
+    def theirs() -> float:
+        carts = []
+        for _ in range(operations // 10):
+            cart_id = app.open()
+            for product in products[:9]:
+                app.add(cart_id, str(product.id))
+            carts.append(cart_id)
+        start = time.perf_counter()
+        for n in range(operations):
+            app.add(carts[n % len(carts)], str(products[10 + n % 10].id))
+        return operations / (time.perf_counter() - start)
+
+    def add_command(product):
+        return domain.AddItem(
+            product_id=product.id, quantity=1, unit_price=product.unit_price, available=10**6
+        )
+
+    rounds = {"ours": [], "bare": [], "theirs": []}
+    for _ in range(ROUNDS):
+        rounds["ours"].append(ours(with_projections=True))
+        rounds["bare"].append(ours(with_projections=False))
+        rounds["theirs"].append(theirs())
+    peer = statistics.median(rounds["theirs"])
+    for key, label in (("bare", "kernel only"), ("ours", "with the cart projections")):
+        value = statistics.median(rounds[key])
+        record(
+            "7. peer library",
+            f"commands/s on a 10-event aggregate, {label}",
+            f"{value:.0f}",
+            f"{peer:.0f} (eventsourcing {Application.__module__.split('.')[0]})",
+            f"{value / peer:.2f}×",
+            "≥ 1.0×",
+            value / peer >= 1.0,
+        )
+    app.close()
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+def write_results(started: datetime, seconds: float) -> str:
+    cpu = platform.processor() or platform.machine()
+    header = (
+        f"# Benchmark results\n\n"
+        f"Run {started:%Y-%m-%d %H:%M} UTC by `make bench` in {seconds:.0f} s on "
+        f"{os.cpu_count()} cores ({cpu}, Python {platform.python_version()}, "
+        f"PostgreSQL, gunicorn 4 sync workers, wrk 1 thread). Median of {ROUNDS} rounds; "
+        "the load generator, the server and the database share the machine.\n\n"
+    )
+    lines = [
+        "| benchmark | measure | ours | baseline | ratio | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.benchmark} | {r.measure} | {r.ours} | {r.baseline} | {r.ratio} | {r.target} "
+        f"| {r.met} |"
+        for r in ROWS
+    ]
+    text = header + "\n".join(lines) + "\n"
+    (ROOT / "benchmarks" / "results.md").write_text(text)
+    return text
+
+
+def main() -> None:
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    ensure_postgres()
+    recreate_database()
+    configure_django()
+    products = seed()
+    only = set(sys.argv[1:])
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    if wanted("add"):
+        bench_add_to_cart(products)
+    if wanted("weight"):
+        bench_page_weight(products)
+    if wanted("history"):
+        bench_history_length(products)
+    if wanted("peer"):
+        bench_peer_library()
+    if wanted("log"):
+        bench_log_size(products)
+    if wanted("catalog"):
+        bench_catalog()
+    print()
+    print(write_results(started, time.perf_counter() - clock))
+
+
+if __name__ == "__main__":
+    main()
