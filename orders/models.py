@@ -1,0 +1,148 @@
+"""Orders: the OrderSummary projection with its lines, and the checkout idempotency table."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from shop.money import Money
+
+
+class OrderSummary(models.Model):
+    """The read model of one order stream, kept by ``orders.projections``."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    order_id = models.UUIDField(primary_key=True, help_text="The order's stream id.")
+    status = models.CharField(max_length=16, choices=Status, default=Status.PLACED)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="orders",
+        help_text="Empty for a guest.",
+    )
+    placed_by = models.CharField(
+        max_length=80, help_text="The actor who placed it: user:<id> or guest:<session shopper>."
+    )
+    email = models.EmailField()
+    full_name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=100)
+    cart_id = models.UUIDField()
+    coupon_code = models.CharField(max_length=64, blank=True)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    item_count = models.PositiveIntegerField(default=0)
+    placed_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
+    last_position = models.BigIntegerField(default=0, help_text="Last event position applied.")
+
+    class Meta:
+        verbose_name = "order"
+        verbose_name_plural = "orders"
+        ordering = ["-placed_at"]
+        indexes = [
+            models.Index(fields=["customer", "placed_at"], name="order_customer_placed_idx"),
+            models.Index(fields=["status", "placed_at"], name="order_status_placed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"order_id": self.order_id})
+
+    @property
+    def number(self) -> str:
+        """The short order number shown to people (the URL carries the whole id)."""
+        return self.order_id.hex[:8].upper()
+
+    def money(self, amount: Decimal) -> Money:
+        return Money(Decimal(amount), self.currency)
+
+    @property
+    def subtotal_money(self) -> Money:
+        return self.money(self.subtotal)
+
+    @property
+    def discount_money(self) -> Money:
+        return self.money(self.discount)
+
+    @property
+    def total_money(self) -> Money:
+        return self.money(self.total)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    name = models.CharField(max_length=200, help_text="The product's name at checkout.")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The catalog price at checkout."
+    )
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        verbose_name = "order line"
+        verbose_name_plural = "order lines"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "product"], name="orderline_order_product_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def unit_price_money(self) -> Money:
+        return Money(Decimal(self.unit_price), self.currency)
+
+    @property
+    def price(self) -> Money:
+        return self.unit_price_money
+
+    @property
+    def line_total(self) -> Money:
+        return (self.unit_price_money * self.quantity).rounded()
+
+    total = line_total
+
+
+class CheckoutCommand(models.Model):
+    """One row per checkout command id, written in the checkout's own transaction.
+
+    The primary key makes a command id usable once: a double submit, two simultaneous
+    posts or a reloaded form find the order the first one placed, across restarts and
+    app processes.
+    """
+
+    command_id = models.UUIDField(primary_key=True, help_text="The id the checkout form carried.")
+    cart_id = models.UUIDField(help_text="The cart it checked out.")
+    order_id = models.UUIDField(unique=True, help_text="The order it placed.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "checkout command"
+        verbose_name_plural = "checkout commands"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Checkout {self.command_id} → order {self.order_id}"

@@ -1,0 +1,85 @@
+from django.contrib import admin, messages
+
+from orders import services
+from orders.domain import OrderError
+from orders.models import CheckoutCommand, OrderLine, OrderSummary
+from shop.web import command_context
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ["name", "product", "quantity", "unit_price", "currency"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OrderSummary)
+class OrderSummaryAdmin(admin.ModelAdmin):
+    """The OrderSummary projection. Staff change an order only through its commands."""
+
+    list_display = ["number", "placed_at", "status", "email", "full_name", "total", "currency"]
+    list_filter = ["status", "placed_at"]
+    search_fields = ["=order_id", "email", "full_name"]
+    date_hierarchy = "placed_at"
+    inlines = [OrderLineInline]
+    actions = ["mark_paid", "mark_shipped", "cancel"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_manage_permission(self, request) -> bool:
+        """Whoever may change orders may issue the order commands."""
+        return request.user.has_perm("orders.change_ordersummary")
+
+    def _issue(self, request, queryset, command, done: str) -> None:
+        context = command_context(request)
+        succeeded = 0
+        for order in queryset.order_by("placed_at"):
+            try:
+                command(order_id=order.order_id, context=context)
+            except OrderError as error:
+                self.message_user(request, f"Order {order.number}: {error}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            noun = "order" if succeeded == 1 else "orders"
+            self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected orders paid", permissions=["manage"])
+    def mark_paid(self, request, queryset) -> None:
+        self._issue(request, queryset, services.order_mark_paid, "marked paid")
+
+    @admin.action(description="Mark selected orders shipped", permissions=["manage"])
+    def mark_shipped(self, request, queryset) -> None:
+        self._issue(request, queryset, services.order_mark_shipped, "marked shipped")
+
+    @admin.action(
+        description="Cancel selected orders (releases stock and coupons)", permissions=["manage"]
+    )
+    def cancel(self, request, queryset) -> None:
+        self._issue(request, queryset, services.order_cancel, "cancelled")
+
+
+@admin.register(CheckoutCommand)
+class CheckoutCommandAdmin(admin.ModelAdmin):
+    list_display = ["command_id", "order_id", "cart_id", "created_at"]
+    search_fields = ["=command_id", "=order_id", "=cart_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

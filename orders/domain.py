@@ -1,0 +1,296 @@
+"""The order aggregate: commands, events, state, decide and evolve. Pure Python, no Django.
+
+An order is placed once (at checkout, together with the cart, stock and coupon streams),
+then staff move it on: placed → paid → shipped, or cancelled before it ships. The state
+holds what those commands need: the status, and the lines and coupon a cancellation gives
+back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from shop.money import Money
+
+# --- Values --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderLine:
+    product_id: UUID
+    name: str
+    quantity: int
+    unit_price: Money  # the catalog price at checkout
+
+    @property
+    def total(self) -> Money:
+        return (self.unit_price * self.quantity).rounded()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Customer:
+    email: str
+    user_id: int | None = None  # None: a guest
+    actor: str = ""  # "user:<id>" or "guest:<session shopper id>"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Address:
+    full_name: str
+    address: str
+    city: str
+    postal_code: str
+    country: str
+
+
+# --- Commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrder:
+    cart_id: UUID
+    lines: tuple[OrderLine, ...]
+    subtotal: Money
+    discount: Money
+    total: Money
+    coupon_code: str | None
+    customer: Customer
+    address: Address
+    placed_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkPaid:
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkShipped:
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cancel:
+    at: datetime
+    reason: str = ""
+
+
+type Command = PlaceOrder | MarkPaid | MarkShipped | Cancel
+
+# --- Events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderPlaced:
+    cart_id: UUID
+    lines: tuple[OrderLine, ...]
+    subtotal: Money
+    discount: Money
+    total: Money
+    currency: str
+    coupon_code: str | None
+    customer: Customer
+    address: Address
+    placed_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderPaid:
+    paid_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderShipped:
+    shipped_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCancelled:
+    cancelled_at: datetime
+    reason: str = ""
+
+
+EVENTS = (OrderPlaced, OrderPaid, OrderShipped, OrderCancelled)
+type Event = OrderPlaced | OrderPaid | OrderShipped | OrderCancelled
+
+# --- State ---------------------------------------------------------------------------------
+
+
+class Status(StrEnum):
+    NEW = "new"  # nothing placed on this stream yet
+    PLACED = "placed"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    status: Status = Status.NEW
+    lines: tuple[OrderLine, ...] = ()
+    coupon_code: str | None = None
+
+
+INITIAL = Order()
+
+# --- Errors --------------------------------------------------------------------------------
+
+
+class OrderError(Exception):
+    """A command the order refuses; the message is fit to show a person."""
+
+
+class OrderAlreadyPlaced(OrderError):
+    def __init__(self) -> None:
+        super().__init__("This order has been placed already.")
+
+
+class EmptyOrder(OrderError):
+    def __init__(self) -> None:
+        super().__init__("An order needs at least one line.")
+
+
+class InvalidOrderTotals(OrderError):
+    def __init__(self) -> None:
+        super().__init__("The order's totals do not add up.")
+
+
+class OrderNotPlaced(OrderError):
+    def __init__(self) -> None:
+        super().__init__("There is no such order.")
+
+
+class OrderAlreadyPaid(OrderError):
+    def __init__(self) -> None:
+        super().__init__("This order has been paid already.")
+
+
+class OrderNotPaid(OrderError):
+    def __init__(self) -> None:
+        super().__init__("This order cannot ship before it is paid.")
+
+
+class OrderAlreadyShipped(OrderError):
+    def __init__(self) -> None:
+        super().__init__("This order has shipped already.")
+
+
+class OrderCancelledError(OrderError):
+    def __init__(self) -> None:
+        super().__init__("This order has been cancelled.")
+
+
+# Refusals of the checkout as a whole (raised by the checkout service, named here).
+
+
+class NothingToCheckOut(OrderError):
+    def __init__(self) -> None:
+        super().__init__("Your cart is empty.")
+
+
+class CommandIdReused(OrderError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This checkout form belongs to another cart. Please review your order and try again."
+        )
+
+
+class ProductUnavailable(OrderError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is no longer in our catalog. Please remove it from your cart.")
+        self.name = name
+
+
+class TotalChanged(OrderError):
+    def __init__(self, total: Money) -> None:
+        super().__init__(
+            f"Prices changed while you were checking out: the total is now {total}. "
+            "Please review your order and place it again."
+        )
+        self.total = total
+
+
+class CheckoutBusy(OrderError):
+    def __init__(self) -> None:
+        super().__init__("The shop is very busy right now. Please try again in a moment.")
+
+
+# --- Decide / evolve -----------------------------------------------------------------------
+
+
+def _totals_add_up(command: PlaceOrder) -> bool:
+    currency = command.total.currency
+    if any(
+        m.currency != currency
+        for m in (command.subtotal, command.discount, *(li.unit_price for li in command.lines))
+    ):
+        return False
+    subtotal = Money.zero(currency)
+    for line in command.lines:
+        subtotal = subtotal + line.unit_price * line.quantity
+    return (
+        subtotal.rounded() == command.subtotal
+        and Money.zero(currency) <= command.discount <= command.subtotal
+        and (command.subtotal - command.discount).rounded() == command.total
+    )
+
+
+def decide(command: Command, state: Order) -> list[Event]:
+    match command, state:
+        case PlaceOrder(), Order(status=status) if status != Status.NEW:
+            raise OrderAlreadyPlaced()
+        case PlaceOrder(lines=()), _:
+            raise EmptyOrder()
+        case PlaceOrder(), _ if not _totals_add_up(command):
+            raise InvalidOrderTotals()
+        case PlaceOrder(), _:
+            return [
+                OrderPlaced(
+                    cart_id=command.cart_id,
+                    lines=command.lines,
+                    subtotal=command.subtotal,
+                    discount=command.discount,
+                    total=command.total,
+                    currency=command.total.currency,
+                    coupon_code=command.coupon_code,
+                    customer=command.customer,
+                    address=command.address,
+                    placed_at=command.placed_at,
+                )
+            ]
+        case _, Order(status=Status.NEW):
+            raise OrderNotPlaced()
+        case _, Order(status=Status.CANCELLED):
+            raise OrderCancelledError()
+        case MarkPaid(), Order(status=Status.PAID | Status.SHIPPED):
+            raise OrderAlreadyPaid()
+        case MarkPaid(at=at), _:
+            return [OrderPaid(paid_at=at)]
+        case MarkShipped(), Order(status=Status.SHIPPED):
+            raise OrderAlreadyShipped()
+        case MarkShipped(), Order(status=Status.PLACED):
+            raise OrderNotPaid()
+        case MarkShipped(at=at), _:
+            return [OrderShipped(shipped_at=at)]
+        case Cancel(), Order(status=Status.SHIPPED):
+            raise OrderAlreadyShipped()
+        case Cancel(at=at, reason=reason), _:
+            return [OrderCancelled(cancelled_at=at, reason=reason)]
+    raise TypeError(f"unknown command {command!r}")
+
+
+def evolve(state: Order, event: Event) -> Order:
+    match event:
+        case OrderPlaced(lines=lines, coupon_code=code):
+            return Order(status=Status.PLACED, lines=lines, coupon_code=code)
+        case OrderPaid():
+            return replace(state, status=Status.PAID)
+        case OrderShipped():
+            return replace(state, status=Status.SHIPPED)
+        case OrderCancelled():
+            return replace(state, status=Status.CANCELLED)
+        case _:
+            return state

@@ -1,0 +1,119 @@
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carts.session import current_cart_id, forget_cart
+from orders import domain, services
+from orders.forms import CheckoutForm
+from orders.models import OrderSummary
+from shop.money import Money
+from shop.web import SHOPPER_KEY, actor_of, command_context, refuse
+
+STALE_FORM = "This checkout form is out of date. Please review your order and place it again."
+
+
+def visible_orders(request) -> QuerySet[OrderSummary]:
+    """Staff see every order; a customer theirs; a guest those placed from their session."""
+    orders = OrderSummary.objects.all()
+    if request.user.is_staff:
+        return orders
+    mine = Q(pk__in=[])
+    if request.user.is_authenticated:
+        mine |= Q(customer_id=request.user.pk)
+    shopper = request.session.get(SHOPPER_KEY)
+    if shopper:
+        mine |= Q(placed_by=f"guest:{shopper}")
+    return orders.filter(mine)
+
+
+def _fresh_form(request, quote, data=None) -> CheckoutForm:
+    initial = dict(data or {})
+    if not initial.get("email") and request.user.is_authenticated:
+        initial["email"] = request.user.email
+    initial["command_id"] = uuid.uuid4()
+    initial["expected_total"] = quote.totals.total.amount
+    return CheckoutForm(initial=initial)
+
+
+def _page(request, form, quote, status=200):
+    return render(request, "orders/checkout.html", {"form": form, "quote": quote}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    if request.method == "POST":
+        return place_order(request)
+    quote = services.order_quote(cart_id=current_cart_id(request))
+    if quote.is_empty:
+        messages.info(request, "Your cart is empty.")
+        return redirect("carts:detail")
+    return _page(request, _fresh_form(request, quote), quote)
+
+
+def place_order(request):
+    form = CheckoutForm(request.POST)
+    if form.is_stale:
+        return refuse(request, STALE_FORM, status=422)
+    cart_id = current_cart_id(request)
+    if not form.is_valid():
+        quote = services.order_quote(cart_id=cart_id)
+        if quote.is_empty:
+            return refuse(request, "Your cart is empty.", status=409)
+        return _page(request, form, quote, status=422)
+    data = form.cleaned_data
+    expected = data["expected_total"]
+    try:
+        placed = services.order_checkout(
+            cart_id=cart_id,
+            command_id=data["command_id"],
+            customer=domain.Customer(
+                email=data["email"],
+                user_id=request.user.pk if request.user.is_authenticated else None,
+                actor=actor_of(request),
+            ),
+            address=domain.Address(
+                full_name=data["full_name"],
+                address=data["address"],
+                city=data["city"],
+                postal_code=data["postal_code"],
+                country=data["country"],
+            ),
+            context=command_context(request, data["command_id"]),
+            expected_total=None if expected is None else Money(expected, settings.SHOP_CURRENCY),
+        )
+    except services.CHECKOUT_REFUSALS as error:
+        quote = services.order_quote(cart_id=cart_id)
+        if quote.is_empty or isinstance(error, domain.CommandIdReused):
+            return refuse(request, str(error), status=409)
+        messages.error(request, str(error))
+        return _page(request, _fresh_form(request, quote, data), quote, status=409)
+    order = visible_orders(request).filter(order_id=placed.order_id).first()
+    if order is None:  # a command id from someone else's checkout
+        return refuse(request, STALE_FORM, status=409)
+    if cart_id == order.cart_id:
+        forget_cart(request)
+    return redirect(order)
+
+
+@require_GET
+def order_detail(request, order_id):
+    order = get_object_or_404(visible_orders(request), order_id=order_id)
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "is_customer": order.customer_id == request.user.pk
+        or order.placed_by == f"guest:{request.session.get(SHOPPER_KEY)}",
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@require_GET
+@login_required
+def order_list(request):
+    orders = OrderSummary.objects.filter(customer_id=request.user.pk)
+    return render(request, "orders/order_list.html", {"orders": orders})

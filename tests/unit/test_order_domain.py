@@ -1,0 +1,186 @@
+"""The order aggregate, given → when → then on the pure decide/evolve."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from orders.domain import (
+    INITIAL,
+    Address,
+    Cancel,
+    Customer,
+    EmptyOrder,
+    InvalidOrderTotals,
+    MarkPaid,
+    MarkShipped,
+    OrderAlreadyPaid,
+    OrderAlreadyPlaced,
+    OrderAlreadyShipped,
+    OrderCancelled,
+    OrderCancelledError,
+    OrderLine,
+    OrderNotPaid,
+    OrderNotPlaced,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    PlaceOrder,
+    Status,
+    decide,
+    evolve,
+)
+from shop.money import Money
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+CART = uuid.UUID(int=1)
+TEA = OrderLine(
+    product_id=uuid.UUID(int=2), name="Tea", quantity=2, unit_price=Money(Decimal("6.40"), "EUR")
+)
+MUG = OrderLine(
+    product_id=uuid.UUID(int=3), name="Mug", quantity=1, unit_price=Money(Decimal("12.00"), "EUR")
+)
+CUSTOMER = Customer(email="ada@example.com", user_id=7, actor="user:7")
+ADDRESS = Address(
+    full_name="Ada Lovelace", address="12 Square", city="London", postal_code="SW1", country="UK"
+)
+
+
+def eur(amount):
+    return Money(Decimal(amount), "EUR")
+
+
+def place(**overrides):
+    fields = {
+        "cart_id": CART,
+        "lines": (TEA, MUG),
+        "subtotal": eur("24.80"),
+        "discount": eur("2.48"),
+        "total": eur("22.32"),
+        "coupon_code": "TEN",
+        "customer": CUSTOMER,
+        "address": ADDRESS,
+        "placed_at": NOW,
+    }
+    return PlaceOrder(**{**fields, **overrides})
+
+
+PLACED = OrderPlaced(
+    cart_id=CART,
+    lines=(TEA, MUG),
+    subtotal=eur("24.80"),
+    discount=eur("2.48"),
+    total=eur("22.32"),
+    currency="EUR",
+    coupon_code="TEN",
+    customer=CUSTOMER,
+    address=ADDRESS,
+    placed_at=NOW,
+)
+PAID = OrderPaid(paid_at=NOW)
+SHIPPED = OrderShipped(shipped_at=NOW)
+CANCELLED = OrderCancelled(cancelled_at=NOW, reason="")
+
+
+def fold(*events):
+    state = INITIAL
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def test_place_an_order():
+    assert decide(place(), INITIAL) == [PLACED]
+
+
+def test_placed_state_keeps_what_cancelling_needs():
+    state = fold(PLACED)
+    assert state.status == Status.PLACED
+    assert state.lines == (TEA, MUG) and state.coupon_code == "TEN"
+
+
+def test_an_order_is_placed_once():
+    with pytest.raises(OrderAlreadyPlaced):
+        decide(place(), fold(PLACED))
+
+
+def test_an_order_needs_lines():
+    with pytest.raises(EmptyOrder):
+        decide(place(lines=()), INITIAL)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"subtotal": eur("20.00")},
+        {"total": eur("24.80")},
+        {"discount": eur("30.00"), "total": eur("-5.20")},
+        {"discount": eur("-1.00"), "total": eur("25.80")},
+        {"total": Money(Decimal("22.32"), "USD")},
+    ],
+)
+def test_totals_must_add_up(overrides):
+    with pytest.raises(InvalidOrderTotals):
+        decide(place(**overrides), INITIAL)
+
+
+def test_line_total():
+    assert TEA.total == eur("12.80")
+
+
+@pytest.mark.parametrize("command", [MarkPaid(at=NOW), MarkShipped(at=NOW), Cancel(at=NOW)])
+def test_staff_commands_need_a_placed_order(command):
+    with pytest.raises(OrderNotPlaced):
+        decide(command, INITIAL)
+
+
+def test_pay_then_ship():
+    assert decide(MarkPaid(at=NOW), fold(PLACED)) == [PAID]
+    assert decide(MarkShipped(at=NOW), fold(PLACED, PAID)) == [SHIPPED]
+    assert fold(PLACED, PAID, SHIPPED).status == Status.SHIPPED
+
+
+def test_paying_twice_is_refused():
+    with pytest.raises(OrderAlreadyPaid):
+        decide(MarkPaid(at=NOW), fold(PLACED, PAID))
+    with pytest.raises(OrderAlreadyPaid):
+        decide(MarkPaid(at=NOW), fold(PLACED, PAID, SHIPPED))
+
+
+def test_shipping_before_payment_is_refused():
+    with pytest.raises(OrderNotPaid):
+        decide(MarkShipped(at=NOW), fold(PLACED))
+
+
+def test_shipping_twice_is_refused():
+    with pytest.raises(OrderAlreadyShipped):
+        decide(MarkShipped(at=NOW), fold(PLACED, PAID, SHIPPED))
+
+
+@pytest.mark.parametrize("given", [(PLACED,), (PLACED, PAID)])
+def test_cancel_before_shipping(given):
+    assert decide(Cancel(at=NOW, reason="asked"), fold(*given)) == [
+        OrderCancelled(cancelled_at=NOW, reason="asked")
+    ]
+    assert fold(*given, CANCELLED).status == Status.CANCELLED
+
+
+def test_a_shipped_order_cannot_be_cancelled():
+    with pytest.raises(OrderAlreadyShipped):
+        decide(Cancel(at=NOW), fold(PLACED, PAID, SHIPPED))
+
+
+@pytest.mark.parametrize("command", [MarkPaid(at=NOW), MarkShipped(at=NOW), Cancel(at=NOW)])
+def test_a_cancelled_order_takes_no_more_commands(command):
+    with pytest.raises(OrderCancelledError):
+        decide(command, fold(PLACED, CANCELLED))
+
+
+def test_refusals_have_messages_for_people():
+    with pytest.raises(OrderCancelledError, match=r"This order has been cancelled\."):
+        decide(MarkShipped(at=NOW), fold(PLACED, CANCELLED))
+
+
+def test_evolve_ignores_what_it_does_not_know():
+    assert evolve(fold(PLACED), object()) == fold(PLACED)
