@@ -21,7 +21,6 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,20 +232,30 @@ class Rollback(Exception):
     pass
 
 
-def median_seconds(action, rounds: int = 200) -> float:
+def timed_once(action) -> float:
+    """One call of ``action`` in a transaction that is rolled back, so state never grows."""
     from django.db import transaction
 
-    samples = []
+    start = time.perf_counter()
+    try:
+        with transaction.atomic():
+            action()
+            raise Rollback
+    except Rollback:
+        pass
+    return time.perf_counter() - start
+
+
+def interleaved_medians(actions: dict, rounds: int = 150, warmup: int = 10) -> dict:
+    """Median seconds per action, the actions taking turns so drift hits them alike."""
+    for action in actions.values():
+        for _ in range(warmup):
+            timed_once(action)
+    samples = {key: [] for key in actions}
     for _ in range(rounds):
-        start = time.perf_counter()
-        try:
-            with transaction.atomic():
-                action()
-                raise Rollback
-        except Rollback:
-            pass
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for key, action in actions.items():
+            samples[key].append(timed_once(action))
+    return {key: statistics.median(values) for key, values in samples.items()}
 
 
 def build_cart(length: int, product, snapshots_on: bool) -> uuid.UUID:
@@ -368,11 +377,12 @@ def bench_history_length(products) -> None:
         ),
     ):
         for snapshots_on in (True, False):
-            times = {}
             with override_snapshots(100 if snapshots_on else 0):
-                for n in lengths:
-                    stream = build(n, snapshots_on)
-                    times[n] = median_seconds(timer(stream), rounds=60 if n > 1000 else 150)
+                streams = {n: build(n, snapshots_on) for n in lengths}
+                times = interleaved_medians(
+                    {n: timer(stream) for n, stream in streams.items()},
+                    rounds=100 if snapshots_on else 20,
+                )
             ratio = times[10_000] / times[10]
             record(
                 "2. history length",
@@ -412,12 +422,14 @@ def fill_log(total: int) -> int:
 
 def bench_log_size(products) -> None:
     print("3. log size (in process)")
-    results = {}
-    for total in (10_000, 1_000_000):
-        rows = fill_log(total)
-        cart = build_cart(10, products[2], snapshots_on=True)
-        results[total] = (rows, median_seconds(add_item_timer(cart, products[3]), rounds=300))
-    small, large = results[10_000], results[1_000_000]
+    # Both carts are timed in turns once the table is large, the small-table figure first.
+    small_rows = fill_log(10_000)
+    small_cart = build_cart(10, products[2], snapshots_on=True)
+    small_time = interleaved_medians({"small": add_item_timer(small_cart, products[3])})["small"]
+    large_rows = fill_log(1_000_000)
+    large_cart = build_cart(10, products[4], snapshots_on=True)
+    large_time = interleaved_medians({"large": add_item_timer(large_cart, products[5])})["large"]
+    small, large = (small_rows, small_time), (large_rows, large_time)
     ratio = large[1] / small[1]
     record(
         "3. log size",

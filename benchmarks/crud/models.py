@@ -12,3 +12,6 @@ class BasketLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["basket_id", "product"], name="basket_line_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
