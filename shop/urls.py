@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("carts.urls")),
     path("", include("orders.urls")),
+    path("", include("accounts.urls")),
 ]
