@@ -77,8 +77,13 @@ def answered(response, extra):
 class TestChangeQuantity:
     @PATHS
     def test_changes_the_line(self, client, cart, kenya, extra):
-        html = answered(change(client, kenya, 5, **extra), extra)
+        response = change(client, kenya, 5, **extra)
+        html = answered(response, extra)
         assert events_of(cart)[-1] == "ItemQuantityChanged"
+        metadata = eventstore.load(cart)[-1].metadata
+        assert metadata["actor"].startswith("guest:")
+        assert metadata["correlation_id"] == response["X-Correlation-Id"]
+        assert uuid.UUID(metadata["command_id"]) != uuid.UUID(metadata["correlation_id"])
         assert CartLine.objects.get(cart_id=cart, product=kenya).quantity == 5
         assert "Kenya AA: quantity is now 5." in html
         assert "Cart (6)" in html
