@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from carts.models import CartSummary, CustomerCart
 from carts.services import cart_claim_for_customer
 from catalog.models import Product
+from shop.eventstore import ConcurrencyError
 from shop.web import command_context
 
 SESSION_KEY = "cart_id"
@@ -99,14 +100,23 @@ def claim_cart_on_login(request: HttpRequest, guest_cart_id: UUID | None) -> Non
     Tells the shopper what the guest cart brought. Safe to call again: a guest cart merges
     once (the domain's MergeCart is idempotent per source cart).
     """
-    claim = cart_claim_for_customer(
-        user_id=request.user.pk, guest_cart_id=guest_cart_id, context=command_context(request)
-    )
+    try:
+        claim = cart_claim_for_customer(
+            user_id=request.user.pk, guest_cart_id=guest_cart_id, context=command_context(request)
+        )
+    except ConcurrencyError:  # the carts kept changing under us: keep both as they are
+        adopt_cart(request, None)
+        messages.warning(request, "We could not bring your cart along; please try again.")
+        return
     adopt_cart(request, claim.cart_id)
     if claim.merged_from is None:
         return
     if not claim.lines:
-        messages.info(request, "Your cart already holds everything from before you logged in.")
+        messages.info(
+            request,
+            "Nothing more could be added from before you logged in: those items are out of "
+            "stock or already in your cart.",
+        )
         return
     names = dict(
         Product.objects.filter(id__in=[line.product_id for line in claim.lines]).values_list(

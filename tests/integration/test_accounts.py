@@ -11,6 +11,7 @@ from carts import services
 from carts.domain import CartClosed, Line
 from carts.models import CartLine, CustomerCart
 from carts.session import SESSION_KEY, current_cart_id, ensure_cart_id, forget_cart
+from catalog.services import product_adjust_stock
 from shop import eventstore
 from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
 
@@ -150,6 +151,16 @@ class TestMergeOnLogin:
         log_in(client)
         assert lines_of(uuid.UUID(cart_id_of(client))) == {"Kenya AA": 8}
         assert "1 × Kenya AA" in client.get("/cart/").content.decode()
+
+    def test_out_of_stock_guest_lines_bring_nothing_and_say_so(self, client, customer_cart, kenya):
+        add_to_cart(client, kenya, 2)
+        guest = uuid.UUID(cart_id_of(client))
+        product_adjust_stock(product_id=kenya.id, on_hand=0, context=SYSTEM)
+        log_in(client)
+        assert lines_of(customer_cart) == {"Kenya AA": 3}
+        assert types(guest)[-1] == "CartMergedInto"
+        html = client.get("/cart/").content.decode()
+        assert "Nothing more could be added from before you logged in" in html
 
     def test_logging_in_twice_does_not_add_twice(self, client, customer_cart, kenya):
         add_to_cart(client, kenya, 2)
