@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from carts.models import CartLine, CartSummary
+from carts.models import CartLine, CartSummary, Coupon, CustomerCart
 
 
 class CartLineInline(admin.TabularInline):
@@ -30,4 +30,38 @@ class CartSummaryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    """Coupons staff manage. Redemptions are counted by the coupon stream, never typed in."""
+
+    list_display = [
+        "code",
+        "kind",
+        "value",
+        "minimum_subtotal",
+        "valid_from",
+        "valid_until",
+        "active",
+        "redemptions",
+        "max_redemptions",
+    ]
+    list_filter = ["active", "kind"]
+    search_fields = ["code"]
+    readonly_fields = ["redemptions"]
+
+
+@admin.register(CustomerCart)
+class CustomerCartAdmin(admin.ModelAdmin):
+    """Which open cart each customer has. Kept by the shop; read-only here."""
+
+    list_display = ["user", "cart_id", "updated_at"]
+    search_fields = ["user__username", "=cart_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -253,6 +253,13 @@ class EmptyCart(CartError):
         super().__init__("Your cart is empty.")
 
 
+class NothingToUndo(CartError):
+    """The removal to undo is not this cart's, was undone already, or is too old."""
+
+    def __init__(self) -> None:
+        super().__init__("There is nothing to undo: that removal was undone already or is too old.")
+
+
 # --- Decide / evolve -----------------------------------------------------------------------
 
 
@@ -288,6 +295,8 @@ def decide(command: Command, state: Cart) -> list[Event]:
             return [_removed(state.line(p))]
         case ApplyCoupon(coupon=coupon), _ if coupon is not None and coupon.code == state.coupon:
             return []
+        case ApplyCoupon(), Cart(lines=()):
+            raise EmptyCart()
         case ApplyCoupon(code=code, coupon=coupon, subtotal=subtotal, now=now), _:
             refusal = coupon_refusal(code, coupon, subtotal, now)
             if refusal:

@@ -27,3 +27,51 @@ def first_error(form: forms.Form) -> str:
     for errors in form.errors.values():
         return errors[0]
     return "That request was not valid."
+
+
+QUANTITY_MESSAGE = f"Quantity must be a whole number from 0 to {MAX_QUANTITY}."
+PRODUCT_ERRORS = {
+    "required": "Choose a product in your cart.",
+    "invalid": "That product is not in your cart.",
+}
+
+
+class ChangeQuantityForm(forms.Form):
+    product = forms.UUIDField(error_messages=PRODUCT_ERRORS)
+    quantity = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_QUANTITY,
+        error_messages={
+            "required": "Enter a quantity.",
+            "invalid": QUANTITY_MESSAGE,
+            "min_value": QUANTITY_MESSAGE,
+            "max_value": QUANTITY_MESSAGE,
+        },
+    )
+
+
+class RemoveItemForm(forms.Form):
+    product = forms.UUIDField(error_messages=PRODUCT_ERRORS)
+
+
+class CouponForm(forms.Form):
+    code = forms.CharField(
+        max_length=40,
+        error_messages={
+            "required": "Enter a coupon code.",
+            "max_length": "That coupon code is too long.",
+        },
+    )
+
+
+class UndoForm(forms.Form):
+    removal = forms.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        error_messages={
+            "required": "There is nothing to undo.",
+            "invalid": "There is nothing to undo.",
+            "min_value": "There is nothing to undo.",
+            "max_value": "There is nothing to undo.",
+        },
+    )

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from shop.money import Money
@@ -60,9 +61,36 @@ class CartLine(models.Model):
         return Money(Decimal(self.unit_price), self.currency)
 
     @property
+    def price_changed(self) -> bool:
+        """The catalog price differs from the price the item was added at."""
+        return self.added_price != self.product.unit_price
+
+    @property
     def line_total(self) -> Money:
         """At the current catalog price: the cart always totals at today's prices."""
         return (self.product.unit_price * self.quantity).rounded()
+
+
+class CustomerCart(models.Model):
+    """Which open cart a logged-in customer has, so it follows them across browsers.
+
+    Not a projection: the cart streams do not know who owns them. The row is written when a
+    customer starts a cart or logs in with a guest cart, and removed by ``forget_cart``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="open_cart"
+    )
+    cart_id = models.UUIDField(unique=True, help_text="The customer's open cart stream.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "customer cart"
+        verbose_name_plural = "customer carts"
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.cart_id}"
 
 
 class Coupon(models.Model):

@@ -1,15 +1,75 @@
+"""Cart pages and actions. Each action is one view for both htmx and a plain form post.
+
+Plain posts redirect to the cart page (post/redirect/get); htmx requests get the parts that
+changed, all out of band: the line, the summary, the header badge and the messages.
+"""
+
+from uuid import UUID
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from carts import services
-from carts.domain import CartError
-from carts.forms import AddToCartForm, first_error
-from carts.models import CartLine, CartSummary
-from carts.pricing import cart_totals
+from carts.domain import CartError, EmptyCart, ItemNotInCart, ItemRemoved, NothingToUndo
+from carts.forms import (
+    AddToCartForm,
+    ChangeQuantityForm,
+    CouponForm,
+    RemoveItemForm,
+    UndoForm,
+    first_error,
+)
+from carts.selectors import CartContents, cart_contents
 from carts.session import current_cart_id, ensure_cart_id
 from catalog.models import Product
 from shop.web import command_context, refuse, safe_next
+
+UNDO_KEY = "cart_undo"  # session: the position of the last removal, offered for undo
+
+
+def _page_context(contents: CartContents) -> dict:
+    return {
+        "lines": contents.lines,
+        "totals": contents.totals,
+        "coupon": contents.coupon,
+        "coupon_code": contents.summary.coupon_code if contents.summary else "",
+        "cart_count": contents.item_count,
+    }
+
+
+def _answer(
+    request,
+    cart_id: UUID,
+    *,
+    line: UUID | None = None,
+    removed: UUID | None = None,
+    whole: bool = False,
+):
+    """Redirect a plain post; give htmx the changed line, summary, badge and messages."""
+    if not request.htmx:
+        return redirect("carts:detail")
+    contents = cart_contents(cart_id=cart_id, now=timezone.now())
+    context = {
+        **_page_context(contents),
+        "line": contents.line(line) if line else None,
+        "removed_id": removed,
+        "whole_panel": whole or not contents.lines,
+    }
+    return render(request, "carts/cart_detail.html#cart-update", context)
+
+
+def _offer_undo(request, outcome, name: str) -> None:
+    removal = next(r for r in outcome.recorded if isinstance(r.event, ItemRemoved))
+    request.session[UNDO_KEY] = removal.position
+    messages.success(request, f"Removed {name} from your cart.", extra_tags="undo")
+
+
+@require_GET
+def detail(request):
+    contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
+    return render(request, "carts/cart_detail.html", _page_context(contents))
 
 
 @require_POST
@@ -36,18 +96,104 @@ def add(request):
     return redirect(safe_next(request, form.cleaned_data["next"], product.get_absolute_url()))
 
 
-@require_GET
-def detail(request):
+@require_POST
+def change(request):
+    form = ChangeQuantityForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, first_error(form), status=422)
     cart_id = current_cart_id(request)
-    summary = (
-        CartSummary.objects.filter(cart_id=cart_id, status=CartSummary.Status.OPEN).first()
-        if cart_id
-        else None
-    )
-    lines = list(CartLine.objects.filter(cart=summary).select_related("product")) if summary else []
-    totals = cart_totals(
-        ((line.quantity, line.product.unit_price) for line in lines),
-        currency=lines[0].product.currency if lines else Product.shop_currency(),
-    )
-    context = {"lines": lines, "totals": totals, "cart_count": summary.item_count if summary else 0}
-    return render(request, "carts/cart_detail.html", context)
+    product = Product.objects.filter(id=form.cleaned_data["product"]).first()
+    if cart_id is None or product is None:
+        return refuse(request, str(ItemNotInCart()), status=404)
+    quantity = form.cleaned_data["quantity"]
+    try:
+        outcome = services.cart_change_quantity(
+            cart_id=cart_id, product=product, quantity=quantity, context=command_context(request)
+        )
+    except CartError as error:
+        return refuse(request, f"{product.name}: {error}", status=409)
+    if quantity == 0:
+        _offer_undo(request, outcome, product.name)
+        return _answer(request, cart_id, removed=product.id)
+    messages.success(request, f"{product.name}: quantity is now {quantity}.")
+    return _answer(request, cart_id, line=product.id)
+
+
+@require_POST
+def remove(request):
+    form = RemoveItemForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, first_error(form), status=422)
+    cart_id = current_cart_id(request)
+    product = Product.objects.filter(id=form.cleaned_data["product"]).first()
+    if cart_id is None or product is None:
+        return refuse(request, str(ItemNotInCart()), status=404)
+    try:
+        outcome = services.cart_remove_item(
+            cart_id=cart_id, product_id=product.id, context=command_context(request)
+        )
+    except CartError as error:
+        return refuse(request, f"{product.name}: {error}", status=409)
+    _offer_undo(request, outcome, product.name)
+    return _answer(request, cart_id, removed=product.id)
+
+
+@require_POST
+def undo(request):
+    form = UndoForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, first_error(form), status=422)
+    cart_id = current_cart_id(request)
+    if cart_id is None:
+        return refuse(request, str(NothingToUndo()), status=409)
+    try:
+        outcome = services.cart_undo_removal(
+            cart_id=cart_id,
+            removal_position=form.cleaned_data["removal"],
+            now=timezone.now(),
+            context=command_context(request),
+        )
+    except CartError as error:
+        return refuse(request, str(error), status=409)
+    request.session.pop(UNDO_KEY, None)
+    restored = outcome.recorded[0].event
+    name = Product.objects.filter(id=restored.product_id).values_list("name", flat=True).first()
+    messages.success(request, f"Put {restored.quantity} × {name} back in your cart.")
+    return _answer(request, cart_id, whole=True)
+
+
+@require_POST
+def apply_coupon(request):
+    form = CouponForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, first_error(form), status=422)
+    cart_id = current_cart_id(request)
+    if cart_id is None:
+        return refuse(request, str(EmptyCart()), status=409)
+    try:
+        outcome = services.cart_apply_coupon(
+            cart_id=cart_id,
+            code=form.cleaned_data["code"],
+            now=timezone.now(),
+            context=command_context(request),
+        )
+    except CartError as error:
+        return refuse(request, str(error), status=409)
+    messages.success(request, f"Coupon {outcome.state.coupon} applied.")
+    return _answer(request, cart_id)
+
+
+@require_POST
+def remove_coupon(request):
+    cart_id = current_cart_id(request)
+    if cart_id is None:
+        return refuse(request, str(EmptyCart()), status=409)
+    try:
+        outcome = services.cart_remove_coupon(cart_id=cart_id, context=command_context(request))
+    except CartError as error:
+        return refuse(request, str(error), status=409)
+    if outcome.recorded:
+        messages.success(request, f"Coupon {outcome.recorded[0].event.code} removed.")
+    else:
+        messages.info(request, "There is no coupon on your cart.")
+    return _answer(request, cart_id)

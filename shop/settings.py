@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "catalog",
     "carts",
     "orders",
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -147,7 +148,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429_login.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
-LOGIN_URL = "admin:login"
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "catalog:home"
+LOGOUT_REDIRECT_URL = "catalog:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

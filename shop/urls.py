@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("carts.urls")),
     path("", include("orders.urls")),
+    path("", include("accounts.urls")),
 ]
 
 if settings.SHOP_BENCH:

@@ -1,6 +1,8 @@
 """Given events, when a command, then events (or a named refusal). No database."""
 
 import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +11,7 @@ from carts.domain import (
     INITIAL,
     MAX_QUANTITY,
     AddItem,
+    ApplyCoupon,
     CartAlreadyCheckedOut,
     CartCheckedOut,
     CartClosed,
@@ -17,6 +20,9 @@ from carts.domain import (
     ChangeQuantity,
     CheckoutCart,
     CloseAsMerged,
+    CouponApplied,
+    CouponRefused,
+    CouponRemoved,
     EmptyCart,
     InvalidQuantity,
     ItemAdded,
@@ -26,10 +32,12 @@ from carts.domain import (
     Line,
     MergeCart,
     NotEnoughStock,
+    RemoveCoupon,
     RemoveItem,
     decide,
     evolve,
 )
+from carts.pricing import CouponTerms, DiscountKind
 from shop.money import Money
 
 COFFEE = uuid.UUID(int=1)
@@ -172,3 +180,139 @@ class TestCheckout:
         assert decide(CheckoutCart(order_id=order_id), fold([added()])) == [
             CartCheckedOut(order_id=order_id)
         ]
+
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+WELCOME = CouponTerms(code="WELCOME10", kind=DiscountKind.PERCENT, value=Decimal(10))
+
+
+def apply_coupon(coupon=WELCOME, code="welcome10", subtotal="25.00"):
+    return ApplyCoupon(code=code, coupon=coupon, subtotal=Money(Decimal(subtotal), "EUR"), now=NOW)
+
+
+class TestCoupons:
+    def test_apply(self):
+        assert decide(apply_coupon(), fold([added()])) == [CouponApplied(code="WELCOME10")]
+        assert fold([added(), CouponApplied(code="WELCOME10")]).coupon == "WELCOME10"
+
+    def test_applying_the_same_coupon_again_is_a_no_op(self):
+        assert decide(apply_coupon(), fold([added(), CouponApplied(code="WELCOME10")])) == []
+
+    def test_another_coupon_replaces_the_first(self):
+        other = replace(WELCOME, code="SPRING")
+        state = fold([added(), CouponApplied(code="WELCOME10")])
+        assert decide(apply_coupon(other, code="spring"), state) == [CouponApplied(code="SPRING")]
+
+    @pytest.mark.parametrize(
+        ("coupon", "message"),
+        [
+            (None, "There is no coupon with the code 'welcome10'."),
+            (replace(WELCOME, active=False), "no longer active"),
+            (replace(WELCOME, valid_until=NOW - timedelta(seconds=1)), "has expired"),
+            (replace(WELCOME, valid_from=NOW + timedelta(days=1)), "not valid yet"),
+            (replace(WELCOME, redemptions_left=0), "has been used up"),
+            (replace(WELCOME, minimum_subtotal=Decimal(30)), "at least 30.00 EUR"),
+        ],
+    )
+    def test_refusals_are_named_and_say_why(self, coupon, message):
+        with pytest.raises(CouponRefused, match=message):
+            decide(apply_coupon(coupon), fold([added()]))
+
+    def test_an_empty_cart_takes_no_coupon(self):
+        with pytest.raises(EmptyCart):
+            decide(apply_coupon(), INITIAL)
+
+    def test_a_very_long_unknown_code_is_cut_in_the_message(self):
+        with pytest.raises(CouponRefused) as refusal:
+            decide(apply_coupon(None, code="X" * 10_000), fold([added()]))
+        assert len(str(refusal.value)) < 100
+
+    def test_remove(self):
+        state = fold([added(), CouponApplied(code="WELCOME10")])
+        events = decide(RemoveCoupon(), state)
+        assert events == [CouponRemoved(code="WELCOME10")]
+        assert evolve(state, events[0]).coupon is None
+
+    def test_removing_no_coupon_is_a_no_op(self):
+        assert decide(RemoveCoupon(), fold([added()])) == []
+
+    def test_a_closed_cart_takes_no_coupon(self):
+        closed = fold([added(), CartMergedInto(target_cart_id=uuid.uuid4())])
+        with pytest.raises(CartClosed):
+            decide(apply_coupon(), closed)
+        with pytest.raises(CartClosed):
+            decide(RemoveCoupon(), closed)
+
+
+class TestClosedCarts:
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ChangeQuantity(product_id=COFFEE, quantity=2, available=5),
+            RemoveItem(product_id=COFFEE),
+            MergeCart(source_cart_id=uuid.UUID(int=7), lines=(), available={}),
+            CheckoutCart(order_id=uuid.UUID(int=8)),
+        ],
+    )
+    def test_merged_and_checked_out_carts_refuse_every_command(self, command):
+        with pytest.raises(CartClosed):
+            decide(command, fold([added(), CartMergedInto(target_cart_id=uuid.uuid4())]))
+        with pytest.raises(CartAlreadyCheckedOut):
+            decide(command, fold([added(), CartCheckedOut(order_id=uuid.uuid4())]))
+
+    def test_close_as_merged(self):
+        target = uuid.uuid4()
+        assert decide(CloseAsMerged(target_cart_id=target), fold([added()])) == [
+            CartMergedInto(target_cart_id=target)
+        ]
+
+    def test_a_cart_merged_elsewhere_cannot_be_merged_again(self):
+        state = fold([added(), CartMergedInto(target_cart_id=uuid.uuid4())])
+        with pytest.raises(CartClosed):
+            decide(CloseAsMerged(target_cart_id=uuid.uuid4()), state)
+
+
+class TestMergeCapping:
+    def test_lines_without_stock_bring_nothing(self):
+        guest = (
+            Line(product_id=COFFEE, quantity=2, unit_price=PRICE),
+            Line(product_id=TEA, quantity=3, unit_price=PRICE),
+        )
+        command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={TEA: 10})
+        [event] = decide(command, INITIAL)
+        assert event.lines == (Line(product_id=TEA, quantity=3, unit_price=PRICE),)
+
+    def test_merge_respects_the_line_limit(self):
+        guest = (Line(product_id=COFFEE, quantity=50, unit_price=PRICE),)
+        state = fold([added(quantity=60)])
+        command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={COFFEE: 500})
+        [event] = decide(command, state)
+        assert fold([added(quantity=60), event]).quantity_of(COFFEE) == MAX_QUANTITY
+
+    def test_the_merged_line_keeps_the_customers_price(self):
+        later = Money(Decimal("15.00"), "EUR")
+        guest = (Line(product_id=COFFEE, quantity=1, unit_price=later),)
+        command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={COFFEE: 9})
+        state = fold([added(), *decide(command, fold([added()]))])
+        assert state.line(COFFEE) == Line(product_id=COFFEE, quantity=2, unit_price=PRICE)
+
+
+class TestChangeMore:
+    def test_change_refuses_above_the_line_limit(self):
+        with pytest.raises(InvalidQuantity):
+            decide(
+                ChangeQuantity(product_id=COFFEE, quantity=MAX_QUANTITY + 1, available=500),
+                fold([added()]),
+            )
+
+    def test_change_down_on_a_product_with_enough_stock(self):
+        command = ChangeQuantity(product_id=COFFEE, quantity=1, available=1)
+        assert decide(command, fold([added(quantity=3)])) == [
+            ItemQuantityChanged(product_id=COFFEE, quantity=1, previous=3)
+        ]
+
+    def test_removed_then_added_again_starts_at_the_new_price(self):
+        later = Money(Decimal("15.00"), "EUR")
+        removed = ItemRemoved(product_id=COFFEE, quantity=1, unit_price=PRICE)
+        state = fold([added(), removed, added(price=later)])
+        assert state.line(COFFEE).unit_price == later

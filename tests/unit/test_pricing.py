@@ -58,3 +58,47 @@ def test_refusals():
     )
     assert "not valid yet" in coupon_refusal("X", early, subtotal, NOW)
     assert coupon_refusal("X", base, subtotal, NOW) == ""
+
+
+def test_empty_cart_totals_zero():
+    totals = cart_totals([], currency="EUR", now=NOW)
+    assert (totals.subtotal, totals.discount, totals.total) == (eur("0"), eur("0"), eur("0"))
+    assert totals.coupon_code is None and totals.coupon_note == ""
+
+
+def test_a_coupon_at_exactly_its_minimum_applies():
+    coupon = CouponTerms(
+        code="TEN", kind=DiscountKind.FIXED, value=Decimal(10), minimum_subtotal=Decimal(50)
+    )
+    totals = cart_totals([(2, eur("25.00"))], currency="EUR", coupon=coupon, now=NOW)
+    assert totals.coupon_applies
+    assert totals.total == eur("40.00")
+
+
+def test_an_expired_coupon_on_the_cart_gives_nothing_and_says_why():
+    coupon = CouponTerms(
+        code="OLD", kind=DiscountKind.PERCENT, value=Decimal(10), valid_until=NOW - timedelta(1)
+    )
+    totals = cart_totals([(1, eur("10.00"))], currency="EUR", coupon=coupon, now=NOW)
+    assert totals.coupon_code == "OLD"
+    assert not totals.coupon_applies
+    assert totals.total == eur("10.00")
+    assert "expired" in totals.coupon_note
+
+
+def test_a_used_up_coupon_is_refused():
+    coupon = CouponTerms(
+        code="ONCE", kind=DiscountKind.PERCENT, value=Decimal(10), redemptions_left=0
+    )
+    assert "used up" in coupon_refusal("once", coupon, eur("10"), NOW)
+
+
+def test_percent_of_several_lines_rounds_once():
+    coupon = CouponTerms(code="P", kind=DiscountKind.PERCENT, value=Decimal("12.5"))
+    totals = cart_totals(
+        [(3, eur("3.33")), (1, eur("0.01"))], currency="EUR", coupon=coupon, now=NOW
+    )
+    assert totals.subtotal == eur("10.00")
+    assert totals.discount == eur("1.25")
+    assert totals.total == eur("8.75")
+    assert coupon.describe() == "12.5% off"

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
@@ -38,3 +40,9 @@ class Command(BaseCommand):
 
     def seed_extras(self, context: CommandContext) -> None:
         """Hook for other apps' demo data (coupons)."""
+        from carts.models import Coupon
+
+        Coupon.objects.get_or_create(
+            code="WELCOME10",
+            defaults={"kind": Coupon.Kind.PERCENT, "value": Decimal(10), "minimum_subtotal": 0},
+        )

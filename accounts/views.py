@@ -1,0 +1,43 @@
+"""Sign up, log in, log out: Django auth, plus taking the guest's cart along on login."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import UserCreationForm
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from carts.session import claim_cart_on_login, current_cart_id
+from shop.web import safe_next
+
+
+def _guest_cart_id(request):
+    """The cart to take along: only a guest's (switching accounts takes nothing along)."""
+    return None if request.user.is_authenticated else current_cart_id(request)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login (it rotates the session id); then the guest cart merges in."""
+
+    template_name = "registration/login.html"
+
+    def form_valid(self, form):
+        guest_cart_id = _guest_cart_id(self.request)
+        response = super().form_valid(form)
+        claim_cart_on_login(self.request, guest_cart_id)
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = UserCreationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        guest_cart_id = _guest_cart_id(request)
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        claim_cart_on_login(request, guest_cart_id)
+        messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
+        return redirect(safe_next(request, request.POST.get("next"), "/"))
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "next": request.GET.get("next", "")}
+    return render(request, "registration/signup.html", context, status=status)

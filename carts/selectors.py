@@ -1,0 +1,45 @@
+"""What a cart holds now, read from the projections and priced by ``cart_totals``."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from carts.models import CartLine, CartSummary, Coupon
+from carts.pricing import CouponTerms, Totals, cart_totals
+from catalog.models import Product
+
+
+@dataclass(frozen=True, slots=True)
+class CartContents:
+    summary: CartSummary | None
+    totals: Totals
+    lines: list[CartLine] = field(default_factory=list)
+    coupon: CouponTerms | None = None
+
+    @property
+    def item_count(self) -> int:
+        return self.summary.item_count if self.summary else 0
+
+    def line(self, product_id: UUID) -> CartLine | None:
+        return next((line for line in self.lines if line.product_id == product_id), None)
+
+
+def cart_contents(*, cart_id: UUID | None, now: datetime | None = None) -> CartContents:
+    """The open cart's lines at today's catalog prices, its coupon, and its totals."""
+    summary = (
+        CartSummary.objects.filter(cart_id=cart_id, status=CartSummary.Status.OPEN).first()
+        if cart_id
+        else None
+    )
+    lines = list(CartLine.objects.filter(cart=summary).select_related("product")) if summary else []
+    coupon = None
+    if summary and summary.coupon_code:
+        found = Coupon.objects.filter(code=summary.coupon_code).first()
+        coupon = found.terms() if found else None
+    totals = cart_totals(
+        ((line.quantity, line.product.unit_price) for line in lines),
+        currency=lines[0].product.currency if lines else Product.shop_currency(),
+        coupon=coupon,
+        now=now,
+    )
+    return CartContents(summary=summary, totals=totals, lines=lines, coupon=coupon)
