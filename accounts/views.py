@@ -21,6 +21,8 @@ class LoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
 
+    http_method_names = ["get", "post", "head", "options"]  # no PUT: it would act as POST
+
     def form_valid(self, form):
         guest_cart_id = _guest_cart_id(self.request)
         response = super().form_valid(form)
