@@ -11,8 +11,6 @@ other in opposite orders.
 from __future__ import annotations
 
 import functools
-import random
-import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -184,8 +182,6 @@ def order_checkout(
     def work() -> Checkout:
         nonlocal attempts
         attempts += 1
-        if attempts > 1:  # back off a little before racing again
-            time.sleep(random.uniform(0, min(0.05, 0.002 * 2**attempts)))
 
         done = CheckoutCommand.objects.filter(command_id=command_id).first()
         if done is not None:
