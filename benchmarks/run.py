@@ -655,6 +655,85 @@ def bench_peer_library() -> None:
     app.close()
 
 
+def bench_checkout_contention(products) -> None:
+    """50 shoppers check out the same popular product at once (threads, one connection each)."""
+    import threading
+
+    from django.db import connections
+
+    from carts import domain as cart_domain
+    from carts.services import CART
+    from orders import domain as order_domain
+    from orders.services import CHECKOUT_REFUSALS, order_checkout
+    from shop.aggregates import CommandContext, execute
+
+    print("6. checkout under contention (in process, 50 threads)")
+    popular = products[-1]
+    shoppers = 50
+    rounds = []
+    for _ in range(ROUNDS):
+        carts = []
+        for _ in range(shoppers):
+            cart_id = uuid.uuid4()
+            command = cart_domain.AddItem(
+                product_id=popular.id, quantity=1, unit_price=popular.unit_price, available=10**6
+            )
+            execute(CART, cart_id, command, CommandContext(actor="system:bench"))
+            carts.append(cart_id)
+        results, failures = [], []
+        barrier = threading.Barrier(shoppers)
+
+        def shop(cart_id, barrier=barrier, results=results, failures=failures):
+            try:
+                barrier.wait()
+                results.append(
+                    order_checkout(
+                        cart_id=cart_id,
+                        command_id=uuid.uuid4(),
+                        customer=order_domain.Customer(
+                            email="bench@example.com", user_id=None, actor="system:bench"
+                        ),
+                        address=order_domain.Address(
+                            full_name="Bench",
+                            address="1 Road",
+                            city="Town",
+                            postal_code="1000",
+                            country="Portugal",
+                        ),
+                        context=CommandContext(actor="system:bench"),
+                    )
+                )
+            except CHECKOUT_REFUSALS as error:
+                failures.append(type(error).__name__)
+            except Exception as error:  # counted, and reported as a failure
+                failures.append(f"ERROR {type(error).__name__}")
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=shop, args=(c,)) for c in carts]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        retries = sum(r.attempts - 1 for r in results)
+        rounds.append((len(results) / elapsed, retries, len(results), failures))
+    throughput = statistics.median(r[0] for r in rounds)
+    retries = statistics.median(r[1] for r in rounds)
+    placed = [r[2] for r in rounds]
+    errors = [f for r in rounds for f in r[3]]
+    record(
+        "6. checkout contention",
+        "50 simultaneous checkouts of one product: orders/s, version-conflict retries",
+        f"{throughput:.0f} orders/s, {retries:.0f} retries",
+        f"orders placed per round: {placed}",
+        "—",
+        "no error",
+        not errors and all(p == shoppers for p in placed),
+    )
+
+
 # --- Output ---------------------------------------------------------------------------------
 
 
@@ -701,6 +780,8 @@ def main() -> None:
         bench_history_length(products)
     if wanted("peer"):
         bench_peer_library()
+    if wanted("checkout"):
+        bench_checkout_contention(products)
     if wanted("log"):
         bench_log_size(products)
     if wanted("catalog"):
