@@ -124,7 +124,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
-    _db["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 10, "timeout": 10}
+    _db["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", 10)),
+        # How long a request waits for a connection before the shop answers 503.
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
+    }
+    _db["OPTIONS"]["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", 5))
     # A hung worker cannot hold a row lock (or a stream's next version) forever.
     _db["OPTIONS"]["options"] = "-c idle_in_transaction_session_timeout=30000"
 

@@ -92,7 +92,7 @@ class ShopServer:
         self.env = server_env(database_url, **env)
         self.process: subprocess.Popen | None = None
 
-    def start(self, wait: float = 30) -> ShopServer:
+    def start_without_waiting(self) -> ShopServer:
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
@@ -101,6 +101,21 @@ class ShopServer:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
+        return self
+
+    def wait_until_listening(self, wait: float = 30) -> None:
+        """Until the port accepts connections (whatever the app then answers)."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"nothing listens on {self.url}")
+
+    def start(self, wait: float = 30) -> ShopServer:
+        self.start_without_waiting()
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
