@@ -44,7 +44,7 @@ def _page(request, form, quote, status=200):
     return render(request, "orders/checkout.html", {"form": form, "quote": quote}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkout(request):
     if request.method == "POST":
         return place_order(request)

@@ -149,3 +149,44 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+STATE_CHANGING = [
+    "/cart/add/",
+    "/cart/change/",
+    "/cart/remove/",
+    "/cart/undo/",
+    "/cart/coupon/",
+    "/cart/coupon/remove/",
+    "/accounts/logout/",
+]
+
+
+@pytest.mark.parametrize("url", STATE_CHANGING)
+def test_state_changing_urls_refuse_get_and_head(client, url):
+    assert client.get(url).status_code == 405
+    assert client.head(url).status_code == 405
+
+
+def test_checkout_get_only_shows_the_page(client):
+    """/checkout/ answers GET with a page (or a redirect to the cart); it never places."""
+    from shop.models import Event
+
+    product = ProductFactory()
+    add_to_cart(client, product, 1)
+    before = Event.objects.count()
+    for method in (client.get, client.head):
+        assert method("/checkout/").status_code == 200
+    assert Event.objects.count() == before
+
+
+def test_partials_error_pages_and_admin_carry_the_policy(client, admin_client):
+    product = ProductFactory()
+    partial = add_to_cart(client, product, 1, headers={"HX-Request": "true"})
+    refusal = client.post("/cart/add/", {"product": "x", "quantity": 1})
+    not_found = client.get("/orders/00000000-0000-0000-0000-000000000000/")
+    admin = admin_client.get("/admin/")
+    for response in (partial, refusal, not_found, admin):
+        csp = csp_of(response)
+        assert csp["object-src"] == "'none'" and csp["frame-ancestors"] == "'none'"
+    assert "'nonce-" in csp_of(admin)["script-src"]
