@@ -164,7 +164,12 @@ class Drift:
     rebuilt: dict[str, Any] | None  # None: the log does not produce this row
 
     def __str__(self) -> str:
-        where = f"{self.projection}: {self.model} {self.pk}"
+        key = (
+            "(" + ", ".join(str(part) for part in self.pk) + ")"
+            if isinstance(self.pk, tuple)
+            else str(self.pk)
+        )
+        where = f"{self.projection}: {self.model} {key}"
         if self.stored is None:
             return f"{where} missing (the log gives {self.rebuilt})"
         if self.rebuilt is None:
