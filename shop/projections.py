@@ -52,7 +52,10 @@ class Projection:
             self.reset()
             return
         for model in reversed(self.models):
-            model.objects.all().delete()
+            # Children first, then parents: a plain DELETE per table, without Django's
+            # collector fetching every primary key for cascades first.
+            queryset = model.objects.all()
+            queryset._raw_delete(queryset.db)
 
     def key_fields(self, model: type[models.Model]) -> tuple[str, ...]:
         return self.keys.get(model, (model._meta.pk.attname,))

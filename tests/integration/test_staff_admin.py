@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from carts.models import CartSummary
@@ -266,3 +268,14 @@ def test_cart_and_product_pages_link_to_their_streams(client, staff, cart, produ
     page = client.get(f"/admin/catalog/product/{product.id}/change/").content.decode()
     assert f'href="/admin/shop/event/stream/{product.id}/"' in page
     assert f'href="/admin/catalog/product/{product.id}/commands/"' in page
+
+
+def test_the_event_list_never_counts_or_scans_for_distinct_values(client, staff, cart):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/shop/event/")
+    assert response.status_code == 200
+    event_queries = [q["sql"] for q in queries if "shop_event" in q["sql"]]
+    assert event_queries
+    assert not [sql for sql in event_queries if "COUNT(" in sql.upper()]
+    assert not [sql for sql in event_queries if "DISTINCT" in sql.upper()]
+    assert response.context["cl"].result_count == Event.objects.count()
