@@ -187,21 +187,32 @@ class EventAdmin(admin.ModelAdmin):
             decider = aggregates.decider_for(rows[0].stream_type)
         except aggregates.UnknownStreamType:
             decider = None
-        timeline = stream_timeline(decider, [to_recorded(row) for row in rows])
+        try:
+            recorded = [to_recorded(row) for row in rows]
+        except registry.UnknownEventType as unknown:
+            # An event type no app registers (yet): show the stored payloads, no state.
+            context["unknown_type"] = str(unknown)
+            decider, recorded = None, [None] * len(rows)
+        timeline = stream_timeline(decider, [r for r in recorded if r is not None])
+        states = {entry.recorded.position: entry for entry in timeline}
+        entries = []
+        for row in rows:
+            entry = states.get(row.pk)
+            entries.append(
+                {
+                    "row": row,
+                    "data": pretty_json(row.data),
+                    "event": pretty_json(plain(entry.event) if entry else row.data),
+                    "upcast": entry is not None
+                    and row.schema_version != registry.get(row.event_type).schema_version,
+                    "state": pretty_json(plain(entry.state)) if entry and decider else "",
+                }
+            )
         context.update(
             stream_id=stream_id,
             stream_type=rows[0].stream_type,
             decider=decider,
-            entries=[
-                {
-                    "row": row,
-                    "data": pretty_json(row.data),
-                    "event": pretty_json(plain(entry.event)),
-                    "upcast": row.schema_version != registry.get(row.event_type).schema_version,
-                    "state": pretty_json(plain(entry.state)) if decider else "",
-                }
-                for row, entry in zip(rows, timeline, strict=True)
-            ],
+            entries=entries,
             products=insight.product_names(timeline),
             initial_state=pretty_json(plain(decider.initial_state)) if decider else "",
         )

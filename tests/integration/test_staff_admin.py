@@ -279,3 +279,25 @@ def test_the_event_list_never_counts_or_scans_for_distinct_values(client, staff,
     assert not [sql for sql in event_queries if "COUNT(" in sql.upper()]
     assert not [sql for sql in event_queries if "DISTINCT" in sql.upper()]
     assert response.context["cl"].result_count == Event.objects.count()
+
+
+def test_a_stream_of_unregistered_events_is_shown_as_stored(client, staff):
+    stream = uuid.uuid4()
+    Event.objects.bulk_create(
+        [
+            Event(
+                stream_type="order",
+                stream_id=stream,
+                version=1,
+                event_type="OrderPlaced",
+                data={"note": XSS},
+                metadata={},
+                recorded_at=timezone.now(),
+            )
+        ]
+    )
+    response = client.get(f"/admin/shop/event/stream/{stream}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "OrderPlaced" in page and "&lt;script&gt;" in page and XSS not in page
+    assert client.get(f"/admin/shop/event/stream/{uuid.uuid4()}/").status_code == 404
