@@ -10,6 +10,7 @@ from uuid import UUID
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Max, Min, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import Exact
@@ -74,16 +75,27 @@ class EventTypeFilter(admin.SimpleListFilter):
 
 
 class EstimatedCountPaginator(Paginator):
-    """The unfiltered log is counted from its positions (two index lookups), not COUNT(*).
+    """Page links without COUNT(*) over a large log.
 
-    Events are never deleted, so positions are dense but for the few a rolled-back
-    transaction skipped: the estimate is an upper bound, close enough for page links.
+    The unfiltered log is counted from its positions (two index lookups): events are never
+    deleted, so positions are dense but for the few a rolled-back transaction skipped, and
+    the estimate is an upper bound. On PostgreSQL a filtered list takes the planner's row
+    estimate when it is large, and counts exactly only below ``EXACT_BELOW`` rows.
     """
+
+    EXACT_BELOW = 10_000
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
+        if queryset.query.is_empty():
+            return 0
         if queryset.query.where:
+            if connections[queryset.db].vendor == "postgresql":
+                plan = json.loads(queryset.order_by().explain(format="json"))
+                estimate = int(plan[0]["Plan"]["Plan Rows"])
+                if estimate >= self.EXACT_BELOW:
+                    return estimate
             return super().count
         span = queryset.model.objects.aggregate(first=Min("position"), last=Max("position"))
         if span["last"] is None:

@@ -14,7 +14,7 @@ from carts.models import CartSummary
 from carts.services import CART
 from catalog.models import Product
 from shop import eventstore, registry
-from shop.admin import pretty_json
+from shop.admin import EstimatedCountPaginator, pretty_json
 from shop.aggregates import load_state
 from shop.models import Event
 from shop.timeline import plain
@@ -301,3 +301,14 @@ def test_a_stream_of_unregistered_events_is_shown_as_stored(client, staff):
     page = response.content.decode()
     assert "OrderPlaced" in page and "&lt;script&gt;" in page and XSS not in page
     assert client.get(f"/admin/shop/event/stream/{uuid.uuid4()}/").status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimates: PostgreSQL")
+def test_a_large_filtered_list_uses_the_planners_estimate(client, staff, cart, monkeypatch):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/shop/event/", {"stream_type": "cart"})
+    assert response.status_code == 200
+    assert [e.stream_id for e in response.context["cl"].result_list] == [cart] * 4
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert response.context["cl"].result_count >= 1
