@@ -122,6 +122,7 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "recorded_at"  # drawn from the calendar: see shop/templatetags
     ordering = ["-position"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts are a COUNT per filter choice
     paginator = EstimatedCountPaginator
     list_per_page = 50
     fields = [

@@ -117,7 +117,7 @@ def events_per_day(days: int = DAYS) -> dict[str, Any]:
 
 def _bars(items: list[tuple[str, int]], *, label_width: int = 200) -> dict[str, Any]:
     top = max((n for _, n in items), default=0)
-    room = CHART_WIDTH - label_width - 60
+    room = CHART_WIDTH - label_width - 110  # leaves room for "50000 (100 %)"
     bars = [
         {
             "label": label,
