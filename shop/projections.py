@@ -214,11 +214,14 @@ def check(
     Leaves the stored projections untouched.
     """
     chosen = list(projections if projections is not None else registered())
-    stored = {p.name: _snapshot(p) for p in chosen}
+    stored: dict[str, dict] = {}
     rebuilt: dict[str, dict] = {}
     count = 0
     try:
         with transaction.atomic():
+            # A command committing meanwhile (READ COMMITTED) can show up as drift: run
+            # --check on a quiet database, or run it again.
+            stored = {p.name: _snapshot(p) for p in chosen}
             count = rebuild(chosen, chunk_size=chunk_size, progress=progress)
             rebuilt = {p.name: _snapshot(p) for p in chosen}
             raise _RollBack
