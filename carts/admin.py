@@ -1,14 +1,19 @@
 from django.contrib import admin
 
 from carts.models import CartLine, CartSummary, Coupon, CustomerCart
+from shop.admin import stream_link
 
 
 class CartLineInline(admin.TabularInline):
     model = CartLine
-    fields = ["product", "quantity", "unit_price", "currency"]
+    fields = ["product", "quantity", "unit_price", "currency", "product_timeline"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description="product stream")
+    def product_timeline(self, obj: CartLine) -> str:
+        return stream_link(obj.product_id, "Timeline")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -18,10 +23,35 @@ class CartLineInline(admin.TabularInline):
 class CartSummaryAdmin(admin.ModelAdmin):
     """The CartSummary projection: what each cart holds now. Read-only."""
 
-    list_display = ["cart_id", "status", "item_count", "coupon_code", "version", "updated_at"]
+    list_display = [
+        "cart_id",
+        "status",
+        "item_count",
+        "coupon_code",
+        "version",
+        "updated_at",
+        "timeline",
+    ]
     list_filter = ["status"]
     search_fields = ["=cart_id"]
     inlines = [CartLineInline]
+    fields = [
+        "cart_id",
+        "timeline",
+        "status",
+        "item_count",
+        "coupon_code",
+        "order_id",
+        "version",
+        "last_position",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="stream")
+    def timeline(self, obj: CartSummary) -> str:
+        return stream_link(obj.cart_id, "Timeline")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,6 +1,18 @@
-from django.contrib import admin
+import uuid
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from catalog import services
+from catalog.domain import ProductError
 from catalog.models import Category, Product
+from shop.admin import stream_link
+from shop.aggregates import CommandContext
 
 
 @admin.register(Category)
@@ -9,13 +21,49 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ProductCommandForm(forms.Form):
+    """Staff edits, sent to the product aggregate as commands; the aggregate has the last word."""
+
+    price = forms.DecimalField(max_digits=12, decimal_places=2, help_text="The new unit price.")
+    stock = forms.IntegerField(help_text="Units on hand (not reserved).")
+    reason = forms.CharField(max_length=200, required=False, help_text="Why the stock changed.")
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     """The Product projection, read-only: prices and stock change through catalog commands."""
 
-    list_display = ["name", "category", "price", "currency", "stock", "is_listed", "version"]
+    list_display = [
+        "name",
+        "category",
+        "price",
+        "currency",
+        "stock",
+        "is_listed",
+        "version",
+        "timeline",
+    ]
     list_filter = ["is_listed", "category"]
     search_fields = ["name", "slug"]
+    fields = [
+        "id",
+        "timeline",
+        "name",
+        "slug",
+        "category",
+        "description",
+        "price",
+        "currency",
+        "stock",
+        "is_listed",
+        "version",
+        "last_position",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="stream")
+    def timeline(self, obj: Product) -> str:
+        return stream_link(obj.id, "Timeline")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -25,3 +73,63 @@ class ProductAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:product_id>/commands/",
+                self.admin_site.admin_view(self.commands_view),
+                name="catalog_product_commands",
+            ),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def _send_commands(request, product: Product, data: dict) -> list[str]:
+        """One transaction: either every change is stored, or none."""
+        context = CommandContext(
+            actor=f"staff:{request.user.pk}",
+            correlation_id=getattr(request, "correlation_id", None) or uuid.uuid4(),
+        )
+        done = []
+        with transaction.atomic():
+            if data["price"] != product.price:
+                price = services.shop_money(data["price"])
+                services.product_change_price(product_id=product.id, price=price, context=context)
+                done.append(f"price {price.amount} {price.currency}")
+            if data["stock"] != product.stock:
+                services.product_adjust_stock(
+                    product_id=product.id,
+                    on_hand=data["stock"],
+                    reason=data["reason"] or "staff adjustment",
+                    context=context,
+                )
+                done.append(f"stock {data['stock']}")
+        return done
+
+    def commands_view(self, request, product_id):
+        """Change price and stock: each change is a command, and becomes an event."""
+        if not request.user.has_perm("catalog.change_product"):
+            raise PermissionDenied
+        product = get_object_or_404(Product, id=product_id)
+        initial = {"price": product.price, "stock": product.stock}
+        form = ProductCommandForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = self._send_commands(request, product, form.cleaned_data)
+            except ProductError as error:
+                messages.error(request, f"{product.name}: {error}")
+            else:
+                if done:
+                    messages.success(request, f"{product.name}: {', '.join(done)}.")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return redirect(reverse("admin:catalog_product_change", args=[product.id]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": product,
+            "title": f"Change price or stock of {product.name}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/catalog/product/commands.html", context)

@@ -7,7 +7,14 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog import domain, projections
-        from shop import registry
+        from catalog.models import Product
+        from catalog.services import PRODUCT
+        from shop import aggregates, registry
+        from shop import projections as shop_projections
 
         registry.register("product", domain.EVENTS)
         projections.connect()
+        aggregates.register_decider(PRODUCT)
+        shop_projections.register(
+            "products", models=[Product], handler=projections.project_products
+        )

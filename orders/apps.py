@@ -7,7 +7,17 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from orders import domain, projections
-        from shop import registry
+        from orders.models import OrderLine, OrderSummary
+        from orders.services import ORDER
+        from shop import aggregates, registry
+        from shop import projections as shop_projections
 
         registry.register("order", domain.EVENTS)
         projections.connect()
+        aggregates.register_decider(ORDER)
+        shop_projections.register(
+            "orders",
+            models=[OrderSummary, OrderLine],
+            handler=projections.project_orders,
+            keys={OrderLine: ("order_id", "product_id")},
+        )

@@ -129,3 +129,49 @@ def execute[C, S](
         return outcome
 
     return retrying(attempt)
+
+
+# --- Deciders by stream type ------------------------------------------------------------------
+# Each app registers its deciders in ``ready()``, so shop's staff tools (the stream timeline)
+# can fold any stream with the aggregate's own ``evolve``, without importing the apps.
+
+_deciders: dict[str, Decider[Any, Any]] = {}
+
+
+class UnknownStreamType(LookupError):
+    pass
+
+
+def register_decider(decider: Decider[Any, Any]) -> Decider[Any, Any]:
+    """Make ``decider`` the one for its stream type (idempotent for the same decider)."""
+    existing = _deciders.get(decider.stream_type)
+    if existing is not None and (existing.evolve, existing.initial_state) != (
+        decider.evolve,
+        decider.initial_state,
+    ):
+        raise ValueError(f"a decider for {decider.stream_type!r} streams is registered already")
+    _deciders[decider.stream_type] = decider
+    return decider
+
+
+def decider_for(stream_type: str) -> Decider[Any, Any]:
+    try:
+        return _deciders[stream_type]
+    except KeyError:
+        raise UnknownStreamType(stream_type) from None
+
+
+def registered_deciders() -> list[Decider[Any, Any]]:
+    return sorted(_deciders.values(), key=lambda d: d.stream_type)
+
+
+def history_only[S](
+    stream_type: str, initial_state: S, evolve: Callable[[S, Any], S]
+) -> Decider[Any, S]:
+    """A decider for reading a stream's history only, for aggregates whose ``decide`` needs
+    more than the state (the coupon's needs its code): it folds, and refuses every command."""
+
+    def decide(command: Any, state: S) -> list[Any]:
+        raise TypeError(f"{stream_type} streams take commands through their own service")
+
+    return Decider(stream_type, initial_state, decide, evolve)

@@ -2,6 +2,7 @@
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 
 
 class ImmutableEventError(Exception):
@@ -53,6 +54,14 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["stream_type", "event_type"], name="event_type_idx"),
             models.Index(fields=["recorded_at"], name="event_recorded_at_idx"),
+            # The admin's filters, newest first: WHERE event_type = … ORDER BY position DESC.
+            models.Index(fields=["event_type", "-position"], name="event_type_position_idx"),
+            models.Index(fields=["stream_type", "-position"], name="event_stream_position_idx"),
+            # Search by command or correlation id (the admin's search box).
+            models.Index(KeyTextTransform("command_id", "metadata"), name="event_command_id_idx"),
+            models.Index(
+                KeyTextTransform("correlation_id", "metadata"), name="event_correlation_id_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -76,6 +76,11 @@ def all_types() -> list[EventType]:
     return sorted(_types.values(), key=lambda t: (t.stream_type, t.name))
 
 
+def upcasters() -> list[tuple[str, int, Upcaster]]:
+    """Every registered upcaster as (event type, from version, function)."""
+    return [(name, version, f) for (name, version), f in sorted(_upcasters.items())]
+
+
 @cache
 def _adapter(cls: type) -> TypeAdapter:
     return TypeAdapter(cls)

@@ -48,7 +48,7 @@ def test_rows_hold_the_documented_fields():
     row = Event.objects.get(stream_id=stream)
     assert row.stream_type == "cart"
     assert row.event_type == "ItemAdded"
-    assert row.schema_version == 1
+    assert row.schema_version == 2  # ItemAdded v2: unit_price as Money
     assert row.data == {
         "product_id": str(uuid.UUID(int=3)),
         "quantity": 3,

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0002_event_append_only_trigger"),
+        ("shop", "0003_event_event_type_position_idx_and_more"),
     ]
 
     operations = [
