@@ -206,6 +206,10 @@ class EventAdmin(admin.ModelAdmin):
             # An event type no app registers (yet): show the stored payloads, no state.
             context["unknown_type"] = str(unknown)
             decider, recorded = None, [None] * len(rows)
+        except ValueError:
+            # A payload the current event class cannot read (no upcaster): show it as stored.
+            context["unknown_type"] = "a payload that does not match its event type"
+            decider, recorded = None, [None] * len(rows)
         timeline = stream_timeline(decider, [r for r in recorded if r is not None])
         states = {entry.recorded.position: entry for entry in timeline}
         entries = []
