@@ -1,8 +1,10 @@
 """Many shoppers through two app processes on one PostgreSQL: nothing lost, nothing doubled."""
 
 from concurrent.futures import ThreadPoolExecutor
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from carts.models import CartLine, CartSummary
 from carts.services import CART
@@ -61,6 +63,7 @@ def test_forty_clients_adding_and_removing_on_one_cart_through_two_processes(two
     assert {line.product_id: line.quantity for line in state.lines} == {
         line.product_id: line.quantity for line in CartLine.objects.filter(cart=summary)
     }
+    assert_no_drift()
     print(
         f"40 clients: {added_ok - 1} adds and {removed_ok} removes stored, "
         f"{statuses.count(409)} answered 409"
@@ -101,4 +104,12 @@ def test_hundred_checkouts_of_ten_units_through_two_processes(two_app_hosts):
     assert Product.objects.get(id=product.id).stock == 0
     on_hand = [e.event.on_hand for e in eventstore.load(product.id) if hasattr(e.event, "on_hand")]
     assert min(on_hand) == 0 and all(n >= 0 for n in on_hand)
+    assert_no_drift()
     print(f"100 checkouts: {len(placed)} orders, {statuses.count(409)} refused, stock 0")
+
+
+def assert_no_drift() -> None:
+    """``manage.py rebuild_projections --check``: exit 1 (CommandError) on any drift."""
+    out = StringIO()
+    call_command("rebuild_projections", "--check", stdout=out, stderr=StringIO())
+    assert "DRIFT" not in out.getvalue()

@@ -118,6 +118,9 @@ def test_a_worker_killed_mid_request_loses_nothing_half_way(two_app_hosts):
     stored = Event.objects.filter(event_type="ItemAdded").count()
     assert stored >= answers.count(200)
     assert stored == sum(CartSummary.objects.values_list("item_count", flat=True))
+    from tests.concurrency.test_across_processes import assert_no_drift
+
+    assert_no_drift()
     print(f"worker killed: {answers.count(200)} answered, {stored} stored, rest cut off")
 
 
