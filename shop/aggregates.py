@@ -74,13 +74,13 @@ class Outcome[S]:
 
 def load_state[S](decider: Decider[Any, S], stream_id: UUID) -> Loaded[S]:
     """The stream's current state: its snapshot (if any) plus the events after it."""
-    state, version = snapshots.read(stream_id, type(decider.initial_state)) or (
-        decider.initial_state,
-        0,
-    )
-    events = eventstore.load(stream_id, after_version=version)
-    state = decider.fold(state, [e.event for e in events])
-    return Loaded(state, events[-1].version if events else version)
+    if not snapshots.every():
+        events = eventstore.load(stream_id)
+        state = decider.fold(decider.initial_state, [e.event for e in events])
+        return Loaded(state, events[-1].version if events else 0)
+    state, version, events = snapshots.load_latest(stream_id, type(decider.initial_state))
+    state = decider.fold(decider.initial_state if state is None else state, [e for _, e in events])
+    return Loaded(state, events[-1][0] if events else version)
 
 
 def save_snapshot_if_due(decider: Decider[Any, Any], stream_id: UUID, old: int, new: Any) -> None:

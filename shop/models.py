@@ -52,7 +52,6 @@ class Event(models.Model):
             models.CheckConstraint(condition=models.Q(version__gte=1), name="event_version_gte_1"),
         ]
         indexes = [
-            models.Index(fields=["stream_type", "event_type"], name="event_type_idx"),
             models.Index(fields=["recorded_at"], name="event_recorded_at_idx"),
             # The admin's filters, newest first: WHERE event_type = … ORDER BY position DESC.
             models.Index(fields=["event_type", "-position"], name="event_type_position_idx"),

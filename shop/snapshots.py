@@ -51,6 +51,51 @@ def read(stream_id: UUID, state_class: type) -> tuple[Any, int] | None:
         return None  # unreadable: replay instead
 
 
+LOAD_SQL = """
+SELECT 1 AS is_snapshot, version, '' AS event_type, 0 AS schema_version, state AS payload
+FROM shop_snapshot WHERE stream_id = %(stream)s AND shape = %(shape)s
+UNION ALL
+SELECT 0, version, event_type, schema_version, data FROM shop_event
+WHERE stream_id = %(stream)s AND version > COALESCE(
+    (SELECT version FROM shop_snapshot WHERE stream_id = %(stream)s AND shape = %(shape)s), 0)
+ORDER BY 1 DESC, 2
+"""
+
+
+def load_latest(stream_id: UUID, state_class: type) -> tuple[Any, int, list[tuple[int, Any]]]:
+    """(snapshot state or None, its version or 0, [(version, event)] after it): one query.
+
+    What loading an aggregate needs and nothing more (no metadata, no model instances): the
+    hot path of every command.
+    """
+    from django.db import connection
+
+    from shop import registry
+    from shop.models import Event
+
+    stream = Event._meta.get_field("stream_id").get_db_prep_value(stream_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(LOAD_SQL, {"stream": stream, "shape": shape_of(state_class)})
+        rows = cursor.fetchall()
+    state, version, events = None, 0, []
+    for is_snapshot, row_version, event_type, schema_version, payload in rows:
+        data = json.loads(payload) if isinstance(payload, str | bytes) else payload
+        if is_snapshot:
+            try:
+                state, version = _adapter(state_class).validate_python(data), row_version
+            except ValidationError:
+                return None, 0, _replay_all(stream_id)  # unreadable: replay instead
+        else:
+            events.append((row_version, registry.from_data(event_type, schema_version, data)))
+    return state, version, events
+
+
+def _replay_all(stream_id: UUID) -> list[tuple[int, Any]]:
+    from shop import eventstore
+
+    return [(r.version, r.event) for r in eventstore.load(stream_id)]
+
+
 def due(old_version: int, new_version: int) -> bool:
     n = every()
     return bool(n) and new_version // n > old_version // n

@@ -120,10 +120,10 @@ class TestChangeQuantity:
         assert events_of(cart) == ["ItemAdded", "ItemAdded"]
 
     def test_query_budget(self, client, cart, kenya, django_assert_max_num_queries):
-        with django_assert_max_num_queries(11):
+        with django_assert_max_num_queries(10):
             response = change(client, kenya, 3, **HTMX)
         assert response.status_code == 200
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(8):
             response = change(client, kenya, 4)
         assert response.status_code == 302
 
@@ -190,7 +190,7 @@ class TestRemoveAndUndo:
         assert events_of(cart) == ["ItemAdded", "ItemAdded"]
 
     def test_query_budget(self, client, cart, assam, django_assert_max_num_queries):
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(13):
             response = remove(client, assam, **HTMX)
         assert response.status_code == 200
         removal = eventstore.load(cart)[-1].position
@@ -260,10 +260,10 @@ class TestCoupons:
         assert cart_id_of(client) is None
 
     def test_query_budget(self, client, cart, welcome, django_assert_max_num_queries):
-        with django_assert_max_num_queries(13):
+        with django_assert_max_num_queries(12):
             response = apply(client, "WELCOME10", **HTMX)
         assert response.status_code == 200
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(8):
             response = client.post("/cart/coupon/remove/", **HTMX)
         assert response.status_code == 200
 

@@ -50,6 +50,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         SHOP_PLAIN_STATIC="1",
         PYTHONPATH=str(ROOT),
         LOG_LEVEL="WARNING",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",  # no SMTP here
     )
     env.update(extra)
     return env
