@@ -197,6 +197,8 @@ def order_checkout(
         cart_events = CART.decide(CheckoutCart(order_id=order_id), cart.state)
 
         product_ids = sorted({line.product_id for line in cart.state.lines})
+        if attempts > 1:  # lost a race: queue behind the other checkouts of these products
+            eventstore.lock_streams(product_ids)
         products = {product_id: load_state(PRODUCT, product_id) for product_id in product_ids}
         for product_id in product_ids:
             product = products[product_id].state

@@ -112,7 +112,13 @@ def execute[C, S](
 ) -> Outcome[S]:
     """Decide ``command`` on the stream's current state and append what it yields."""
 
+    attempts = 0
+
     def attempt() -> Outcome[S]:
+        nonlocal attempts
+        attempts += 1
+        if attempts > 1:  # lost a race: queue behind the other writers this time
+            eventstore.lock_streams([stream_id])
         loaded = load_state(decider, stream_id)
         new_events = decider.decide(command, loaded.state)
         recorded = eventstore.append(

@@ -8,7 +8,7 @@ back together with the events.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,3 +133,23 @@ def load(stream_id: UUID, *, after_version: int = 0) -> list[RecordedEvent]:
     """Every event of the stream after ``after_version``, oldest first."""
     rows = Event.objects.filter(stream_id=stream_id, version__gt=after_version).order_by("version")
     return [to_recorded(row) for row in rows]
+
+
+def lock_streams(stream_ids: Iterable[UUID]) -> None:
+    """Queue behind other writers of these streams until this transaction ends.
+
+    Optimistic appends need no lock; but a command that already lost a race takes these
+    PostgreSQL advisory locks before it reloads, so a crowd of writers on one stream (a
+    popular product, a cart in four tabs) lines up instead of retrying in a storm. Taken in
+    sorted order, so two commands locking the same streams cannot deadlock. On SQLite,
+    where ``IMMEDIATE`` transactions already serialise writers, it does nothing.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {int.from_bytes(stream_id.bytes[:8], "big", signed=True) for stream_id in stream_ids}
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
