@@ -176,7 +176,7 @@ USE_TZ = True
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
 
 # Store an aggregate's state every N events of its stream (0: never).
-SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 100))
+SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 25))
 
 # --- Static files ----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from shop.models import Snapshot
 
 
 def every() -> int:
-    return getattr(settings, "SHOP_SNAPSHOT_EVERY", 100)
+    return getattr(settings, "SHOP_SNAPSHOT_EVERY", 25)
 
 
 @cache
