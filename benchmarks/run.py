@@ -787,6 +787,13 @@ def write_results(started: datetime, seconds: float) -> str:
     ]
     text = header + "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "results.md").write_text(text)
+    readme = ROOT / "README.md"
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    content = readme.read_text()
+    if start in content and end in content:
+        table = text.split("\n", 2)[2]  # without the page title
+        before, rest = content.split(start, 1)
+        readme.write_text(before + start + "\n" + table + end + rest.split(end, 1)[1])
     return text
 
 
