@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from orders import services
 from orders.domain import OrderError
 from orders.models import CheckoutCommand, OrderLine, OrderSummary
+from shop.admin import ReadOnlyAdmin, stream_link
 from shop.web import command_context
 
 
@@ -18,24 +19,28 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(OrderSummary)
-class OrderSummaryAdmin(admin.ModelAdmin):
+class OrderSummaryAdmin(ReadOnlyAdmin):
     """The OrderSummary projection. Staff change an order only through its commands."""
 
-    list_display = ["number", "placed_at", "status", "email", "full_name", "total", "currency"]
+    list_display = [
+        "number",
+        "placed_at",
+        "status",
+        "email",
+        "full_name",
+        "total",
+        "currency",
+        "timeline",
+    ]
     list_filter = ["status", "placed_at"]
     search_fields = ["=order_id", "email", "full_name"]
     date_hierarchy = "placed_at"
     inlines = [OrderLineInline]
     actions = ["mark_paid", "mark_shipped", "cancel"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    @admin.display(description="stream")
+    def timeline(self, obj: OrderSummary) -> str:
+        return stream_link(obj.order_id, "Timeline")
 
     def has_manage_permission(self, request) -> bool:
         """Whoever may change orders may issue the order commands."""
@@ -71,15 +76,6 @@ class OrderSummaryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckoutCommand)
-class CheckoutCommandAdmin(admin.ModelAdmin):
+class CheckoutCommandAdmin(ReadOnlyAdmin):
     list_display = ["command_id", "order_id", "cart_id", "created_at"]
     search_fields = ["=command_id", "=order_id", "=cart_id"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -141,6 +141,7 @@ class TestAdminActions:
         html = admin_client_.get(CHANGELIST).content.decode()
         assert order.number in html
         assert "Mark selected orders paid" in html
+        assert f"/admin/shop/event/stream/{order.order_id}/" in html  # the order's timeline
         detail = admin_client_.get(f"{CHANGELIST}{order.order_id}/change/")
         assert detail.status_code == 200 and "Sencha Uji" in detail.content.decode()
 
