@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from carts.models import CartLine, CartSummary, Coupon, CustomerCart
-from shop.admin import stream_link
+from shop.admin import ReadOnlyAdmin, stream_link
 
 
 class CartLineInline(admin.TabularInline):
@@ -20,7 +20,7 @@ class CartLineInline(admin.TabularInline):
 
 
 @admin.register(CartSummary)
-class CartSummaryAdmin(admin.ModelAdmin):
+class CartSummaryAdmin(ReadOnlyAdmin):
     """The CartSummary projection: what each cart holds now. Read-only."""
 
     list_display = [
@@ -52,15 +52,6 @@ class CartSummaryAdmin(admin.ModelAdmin):
     @admin.display(description="stream")
     def timeline(self, obj: CartSummary) -> str:
         return stream_link(obj.cart_id, "Timeline")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Coupon)

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from catalog import services
 from catalog.domain import ProductError
 from catalog.models import Category, Product
-from shop.admin import stream_link
+from shop.admin import ReadOnlyAdmin, stream_link
 from shop.aggregates import CommandContext
 
 
@@ -30,7 +30,7 @@ class ProductCommandForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ReadOnlyAdmin):
     """The Product projection, read-only: prices and stock change through catalog commands."""
 
     list_display = [
@@ -64,15 +64,6 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.display(description="stream")
     def timeline(self, obj: Product) -> str:
         return stream_link(obj.id, "Timeline")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         return [

@@ -47,6 +47,22 @@ def stream_link(stream_id: UUID | None, text: str = "Timeline") -> str:
 # --- List filters from the registry: no DISTINCT over a million rows ------------------------
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History and projections: staff read them; no one adds, changes or deletes rows here.
+
+    Changes happen through commands (catalog edits, order actions), never row edits.
+    """
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class StreamTypeFilter(admin.SimpleListFilter):
     title = "stream type"
     parameter_name = "stream_type"
@@ -104,7 +120,7 @@ class EstimatedCountPaginator(Paginator):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """The event log, read-only: nobody adds, changes or deletes history, superusers neither."""
 
     list_display = [
@@ -166,15 +182,6 @@ class EventAdmin(admin.ModelAdmin):
             | Exact(KeyTextTransform("command_id", "metadata"), str(value))
             | Exact(KeyTextTransform("correlation_id", "metadata"), str(value))
         ), False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     # --- Staff pages beside the list ------------------------------------------------------
 

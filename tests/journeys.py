@@ -10,7 +10,8 @@ from carts import coupons
 from carts.domain import ApplyCoupon, CheckoutCart, RemoveItem
 from carts.models import Coupon
 from carts.services import CART, cart_add_item
-from shop.aggregates import CommandContext, Decider, execute
+from orders.services import coupon_decider
+from shop.aggregates import CommandContext, execute
 from shop.money import Money
 
 
@@ -56,7 +57,7 @@ def apply_coupon(cart_id, code, subtotal: Money, *, context=None):
 
 def redeem_coupon(code, order_id, *, context=None):
     coupon = Coupon.objects.get(code=code.upper())
-    decider = Decider("coupon", coupons.INITIAL, coupons.decide_for(coupon.code), coupons.evolve)
+    decider = coupon_decider(coupon.code)
     command = coupons.RedeemCoupon(order_id=order_id, max_redemptions=coupon.max_redemptions)
     return execute(decider, coupons.coupon_stream_id(coupon.code), command, context or shopper())
 
