@@ -1,9 +1,10 @@
 """`make bench`: what event sourcing costs here, each figure beside its baseline.
 
-Runs against PostgreSQL (a throwaway database, `shop_bench`), serves the shop with gunicorn,
-loads it with wrk, and measures in-process paths with the kernel itself. Every figure is the
-median of several rounds; ratios are taken within one run because the machine is shared.
-Writes benchmarks/results.md.
+Runs against PostgreSQL (a throwaway database, `shop_bench`, or the name in `BENCH_DB`),
+serves the shop with gunicorn, loads it with wrk, and measures in-process paths with the
+kernel itself. Every figure is the median of several rounds; ratios are taken within one run
+because the machine is shared. A full run writes benchmarks/results.md; `run.py replay log`
+runs only those parts and prints their rows.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 5))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "shop_bench"
+DB_NAME = os.environ.get("BENCH_DB", "shop_bench")  # dropped and created again each run
 DB_URL = f"{PG}/{DB_NAME}"
 BENCH_PRODUCTS = 200
 
@@ -71,10 +72,12 @@ def ensure_postgres() -> None:
 
 def recreate_database() -> None:
     import psycopg
+    from psycopg import sql
 
+    name = sql.Identifier(DB_NAME)
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def configure_django() -> None:
@@ -767,7 +770,8 @@ def bench_checkout_contention(products) -> None:
 # --- Output ---------------------------------------------------------------------------------
 
 
-def write_results(started: datetime, seconds: float) -> str:
+def write_results(started: datetime, seconds: float, *, partial: bool) -> str:
+    """The results table; a full run also writes it to results.md and the README."""
     cpu = platform.processor() or platform.machine()
     header = (
         f"# Benchmark results\n\n"
@@ -786,6 +790,8 @@ def write_results(started: datetime, seconds: float) -> str:
         for r in ROWS
     ]
     text = header + "\n".join(lines) + "\n"
+    if partial:  # a few rows must not replace the table of the last full run
+        return text
     (ROOT / "benchmarks" / "results.md").write_text(text)
     readme = ROOT / "README.md"
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -826,7 +832,7 @@ def main() -> None:
     if wanted("catalog"):
         bench_catalog()
     print()
-    print(write_results(started, time.perf_counter() - clock))
+    print(write_results(started, time.perf_counter() - clock, partial=bool(only)))
 
 
 if __name__ == "__main__":
