@@ -24,6 +24,7 @@ class CartsConfig(AppConfig):
             models=[CartSummary, CartLine],
             handler=projections.project_carts,
             keys={CartLine: ("cart_id", "product_id")},
+            replay=projections.CartReplay,
         )
         shop_projections.register(
             "coupon redemptions",  # Coupon rows are staff data: replay only the count
@@ -32,4 +33,5 @@ class CartsConfig(AppConfig):
             reset=lambda: Coupon.objects.update(redemptions=0),
             keys={Coupon: ("code",)},
             fields={Coupon: ("redemptions",)},
+            replay=projections.CouponRedemptionReplay,
         )
