@@ -16,5 +16,8 @@ class CatalogConfig(AppConfig):
         projections.connect()
         aggregates.register_decider(PRODUCT)
         shop_projections.register(
-            "products", models=[Product], handler=projections.project_products
+            "products",
+            models=[Product],
+            handler=projections.project_products,
+            replay=projections.ProductReplay,
         )
