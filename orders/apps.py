@@ -20,4 +20,5 @@ class OrdersConfig(AppConfig):
             models=[OrderSummary, OrderLine],
             handler=projections.project_orders,
             keys={OrderLine: ("order_id", "product_id")},
+            replay=projections.OrderReplay,
         )
