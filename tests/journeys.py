@@ -1,17 +1,47 @@
-"""Shopper and staff journeys built through the shop's own commands, for the staff tests."""
+"""Shopper and staff journeys built through the shop's own commands: fixed ones for the
+staff tests, random ones (``JOURNEY``, played by ``Shop``) for property tests."""
 
+import contextlib
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import strategies as st
 
 from carts import coupons
-from carts.domain import ApplyCoupon, CheckoutCart, RemoveItem
-from carts.models import Coupon
-from carts.services import CART, cart_add_item
-from orders.services import coupon_decider
-from shop.aggregates import CommandContext, execute
+from carts.domain import ApplyCoupon, CartError, CheckoutCart, RemoveItem
+from carts.models import Coupon, CustomerCart
+from carts.services import (
+    CART,
+    cart_add_item,
+    cart_apply_coupon,
+    cart_change_quantity,
+    cart_claim_for_customer,
+    cart_remove_coupon,
+    cart_remove_item,
+)
+from catalog.domain import ProductError
+from catalog.models import Product
+from catalog.services import (
+    product_adjust_stock,
+    product_change_price,
+    product_delist,
+    product_list,
+)
+from orders.domain import Address, Customer, OrderError
+from orders.services import (
+    coupon_decider,
+    order_cancel,
+    order_checkout,
+    order_mark_paid,
+    order_mark_shipped,
+)
+from shop.aggregates import CommandContext, execute, load_state
+from shop.eventstore import events_appended, to_recorded
+from shop.models import Event
 from shop.money import Money
 
 
@@ -64,3 +94,173 @@ def redeem_coupon(code, order_id, *, context=None):
 
 def ten_percent_coupon(code="TEN"):
     return Coupon.objects.create(code=code, value=Decimal("10"))
+
+
+# --- Random journeys, for property tests ----------------------------------------------------
+# A journey is a list of steps drawn by hypothesis; ``Shop.run`` plays them through the
+# services, as shoppers and staff would, skipping what the shop refuses.
+
+CARTS = 4  # cart slots; slot 0 belongs to a customer, so other carts can merge into it
+PRODUCTS = 3
+A_CART = st.integers(0, CARTS - 1)
+A_PRODUCT = st.integers(0, PRODUCTS - 1)
+QUANTITY = st.integers(1, 4)
+
+ARGUMENTS = {
+    "add": (A_CART, A_PRODUCT, QUANTITY),
+    "add v1": (A_CART, A_PRODUCT, QUANTITY),
+    "change": (A_CART, A_PRODUCT, st.integers(0, 4)),  # 0 removes the line
+    "remove": (A_CART, A_PRODUCT),
+    "apply coupon": (A_CART,),
+    "remove coupon": (A_CART,),
+    "merge": (st.integers(1, CARTS - 1),),  # into the customer's cart
+    "checkout": (A_CART,),
+    "pay": (st.integers(0, 9),),  # one of the orders placed so far
+    "ship": (st.integers(0, 9),),
+    "cancel": (st.integers(0, 9),),
+    "reprice": (A_PRODUCT, st.sampled_from(["4.20", "7.5"])),
+    "restock": (A_PRODUCT, st.integers(1, 6)),
+    "delist": (A_PRODUCT,),
+}
+# Shoppers mostly add (most other steps need a line), and change their minds often.
+KINDS = [*["add"] * 6, *["change", "remove", "checkout"] * 2, *ARGUMENTS]
+STEP = st.sampled_from(KINDS).flatmap(lambda kind: st.tuples(st.just(kind), *ARGUMENTS[kind]))
+JOURNEY = st.lists(STEP, min_size=20, max_size=60)
+
+REFUSALS = (CartError, ProductError, OrderError, coupons.CouponUsedUp)
+
+
+ADDRESS = Address(
+    full_name="Journey Shopper",
+    address="1 Road",
+    city="Town",
+    postal_code="1000",
+    country="Portugal",
+)
+
+
+class Shop:
+    """A few products, a coupon that can be used twice, a customer and their carts."""
+
+    def __init__(self) -> None:
+        suffix = uuid.uuid4().hex[:8]
+        self.products = [
+            product_list(
+                name=f"Journey {n} {suffix}",
+                slug=f"journey-{n}-{suffix}",
+                category="",
+                description="",
+                price=Money(Decimal("3.50") + n, settings.SHOP_CURRENCY),
+                stock=5,
+                context=shopper("system:tests"),
+            )
+            for n in range(PRODUCTS)
+        ]
+        self.coupon = Coupon.objects.create(
+            code=f"J{suffix}".upper(), value=Decimal("10"), max_redemptions=2
+        )
+        self.customer = User.objects.create_user(f"journey-{suffix}")
+        self.carts = [uuid.uuid4() for _ in range(CARTS)]
+        self.orders: list[uuid.UUID] = []
+
+    def run(self, steps) -> None:
+        for step in steps:
+            with contextlib.suppress(REFUSALS):
+                self.step(*step)
+
+    def product(self, n: int) -> Product:
+        return Product.objects.get(id=self.products[n])
+
+    def step(self, action: str, *args) -> None:
+        now = timezone.now()
+        match action, args:
+            case "add", (cart, product, quantity):
+                cart_add_item(
+                    cart_id=self.carts[cart],
+                    product=self.product(product),
+                    quantity=quantity,
+                    context=shopper(),
+                )
+            case "add v1", (cart, product, quantity):
+                self.add_as_v1(self.carts[cart], self.product(product), max(quantity, 1))
+            case "change", (cart, product, quantity):
+                cart_change_quantity(
+                    cart_id=self.carts[cart],
+                    product=self.product(product),
+                    quantity=quantity,
+                    context=shopper(),
+                )
+            case "remove", (cart, product):
+                cart_remove_item(
+                    cart_id=self.carts[cart], product_id=self.products[product], context=shopper()
+                )
+            case "apply coupon", (cart,):
+                cart_apply_coupon(
+                    cart_id=self.carts[cart], code=self.coupon.code, now=now, context=shopper()
+                )
+            case "remove coupon", (cart,):
+                cart_remove_coupon(cart_id=self.carts[cart], context=shopper())
+            case "merge", (cart,):
+                CustomerCart.objects.get_or_create(
+                    user=self.customer, defaults={"cart_id": self.carts[0]}
+                )
+                cart_claim_for_customer(
+                    user_id=self.customer.pk, guest_cart_id=self.carts[cart], context=shopper()
+                )
+            case "checkout", (cart,):
+                placed = order_checkout(
+                    cart_id=self.carts[cart],
+                    command_id=uuid.uuid4(),
+                    customer=Customer(
+                        email="journey@example.com",
+                        user_id=self.customer.pk if cart == 0 else None,
+                        actor=f"user:{self.customer.pk}" if cart == 0 else "guest:journey",
+                    ),
+                    address=ADDRESS,
+                    context=shopper(),
+                )
+                self.orders.append(placed.order_id)
+            case "pay" | "ship" | "cancel", (order,) if self.orders:
+                order_id = self.orders[order % len(self.orders)]
+                staff = shopper("user:staff")
+                if action == "pay":
+                    order_mark_paid(order_id=order_id, context=staff)
+                elif action == "ship":
+                    order_mark_shipped(order_id=order_id, context=staff)
+                else:
+                    order_cancel(order_id=order_id, reason="journey", context=staff)
+            case "reprice", (product, price):
+                product_change_price(
+                    product_id=self.products[product],
+                    price=Money(Decimal(price), settings.SHOP_CURRENCY),
+                    context=shopper("user:staff"),
+                )
+            case "restock", (product, on_hand):
+                product_adjust_stock(
+                    product_id=self.products[product], on_hand=on_hand, context=shopper()
+                )
+            case "delist", (product,):
+                product_delist(product_id=self.products[product], context=shopper("user:staff"))
+
+    def add_as_v1(self, cart_id: uuid.UUID, product: Product, quantity: int) -> None:
+        """Append an ``ItemAdded`` as the shop stored it before v2 (a plain decimal price),
+        and project it as the shop did then; only on an open cart, as the old shop would."""
+        loaded = load_state(CART, cart_id)
+        if loaded.state.checked_out or loaded.state.merged_into is not None:
+            return
+        with transaction.atomic():
+            row = Event.objects.create(
+                stream_type="cart",
+                stream_id=cart_id,
+                version=loaded.version + 1,
+                event_type="ItemAdded",
+                schema_version=1,
+                data={
+                    "product_id": str(product.id),
+                    "quantity": quantity,
+                    "unit_price": str(product.price),
+                },
+                metadata={"actor": "guest:2025"},
+                recorded_at=timezone.now(),
+            )
+            events_appended.send(sender="cart", events=[to_recorded(row)])
