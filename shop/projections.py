@@ -30,8 +30,10 @@ rolls back, and returns every row that differs from what was stored.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import batched
@@ -248,6 +250,25 @@ def write_rows(
             stream.write_row(row)
 
 
+@contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (in every thread of the process) meanwhile.
+
+    Replayers keep millions of small objects alive until they write, and the collector
+    would walk them all again each time it runs: a quarter of a rebuild's time, measured
+    over a million events. A replay makes next to no reference cycles (a few dozen
+    objects over that million), so nothing waits long to be freed.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def rebuild(
     projections: Sequence[Projection] | None = None,
     *,
@@ -269,7 +290,7 @@ def rebuild(
     followed = None if handlers else frozenset().union(*(r.stream_types for r in replayers))
     decoders = Decoders()
     done = 0
-    with transaction.atomic():
+    with transaction.atomic(), _collector_paused(bool(replayers)):
         for projection in chosen:
             projection.empty()
         for rows in log_chunks(chunk_size=chunk_size, metadata=bool(handlers)):
