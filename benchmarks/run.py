@@ -750,6 +750,12 @@ def bench_replay() -> None:
         projections.rebuild(projections.registered())
         rebuild.append(events / (time.perf_counter() - start))
     ours, base = statistics.median(rebuild), statistics.median(plain)
+    print(
+        "  rounds, events/s: rebuild "
+        + ", ".join(f"{r:,.0f}" for r in rebuild)
+        + "; plain read "
+        + ", ".join(f"{r:,.0f}" for r in plain)
+    )
     record(
         "5. replay",
         f"rebuild_projections, events/s over {events:,} events in {streams:,} streams (the "
@@ -848,9 +854,10 @@ def bench_checkout_contention(products) -> None:
 def write_results(started: datetime, seconds: float, *, partial: bool) -> str:
     """The results table; a full run also writes it to results.md and the README."""
     cpu = platform.processor() or platform.machine()
+    runner = "`benchmarks/run.py " + " ".join(sys.argv[1:]) + "`" if partial else "`make bench`"
     header = (
         f"# Benchmark results\n\n"
-        f"Run {started:%Y-%m-%d %H:%M} UTC by `make bench` in {seconds:.0f} s on "
+        f"Run {started:%Y-%m-%d %H:%M} UTC by {runner} in {seconds:.0f} s on "
         f"{os.cpu_count()} cores ({cpu}, Python {platform.python_version()}, "
         f"PostgreSQL, gunicorn 4 sync workers, wrk 1 thread). Median of {ROUNDS} rounds; "
         "the load generator, the server and the database share the machine.\n\n"
