@@ -175,7 +175,10 @@ class Cart:
     merged_from: frozenset[UUID] = frozenset()
 
     def line(self, product_id: UUID) -> Line | None:
-        return next((line for line in self.lines if line.product_id == product_id), None)
+        for line in self.lines:
+            if line.product_id == product_id:
+                return line
+        return None
 
     def quantity_of(self, product_id: UUID) -> int:
         line = self.line(product_id)
@@ -189,19 +192,35 @@ class Cart:
     def is_empty(self) -> bool:
         return not self.lines
 
-    def with_line(self, product_id: UUID, quantity: int, unit_price: Money | None = None) -> Cart:
+    # Both below walk the lines once: evolve runs them for every event a load replays.
+
+    def with_added(self, product_id: UUID, quantity: int, unit_price: Money) -> Cart:
+        """The cart with ``quantity`` more of that product; a line keeps its first price."""
+        lines = list(self.lines)
+        for index, line in enumerate(lines):
+            if line.product_id == product_id:
+                lines[index] = Line(
+                    product_id=product_id,
+                    quantity=line.quantity + quantity,
+                    unit_price=line.unit_price,
+                )
+                return replace(self, lines=tuple(lines))
+        new = Line(product_id=product_id, quantity=quantity, unit_price=unit_price)
+        return replace(self, lines=(*lines, new))
+
+    def with_line(self, product_id: UUID, quantity: int) -> Cart:
         """The cart with that product's line set to ``quantity`` (0 removes it)."""
-        existing = self.line(product_id)
-        price = unit_price or (existing.unit_price if existing else None)
-        others = tuple(line for line in self.lines if line.product_id != product_id)
-        if quantity <= 0 or price is None:
-            return replace(self, lines=others)
-        new = Line(product_id=product_id, quantity=quantity, unit_price=price)
-        if existing is None:
-            return replace(self, lines=(*others, new))
-        return replace(
-            self, lines=tuple(new if line.product_id == product_id else line for line in self.lines)
-        )
+        lines = list(self.lines)
+        for index, line in enumerate(lines):
+            if line.product_id == product_id:
+                if quantity > 0:
+                    lines[index] = Line(
+                        product_id=product_id, quantity=quantity, unit_price=line.unit_price
+                    )
+                else:
+                    del lines[index]
+                return replace(self, lines=tuple(lines))
+        return self
 
 
 INITIAL = Cart()
@@ -342,9 +361,7 @@ def _capped(state: Cart, lines: tuple[Line, ...], available: dict[UUID, int]) ->
 def evolve(state: Cart, event: Event) -> Cart:
     match event:
         case ItemAdded(product_id=p, quantity=q, unit_price=price):
-            return state.with_line(
-                p, state.quantity_of(p) + q, price if not state.line(p) else None
-            )
+            return state.with_added(p, q, price)
         case ItemQuantityChanged(product_id=p, quantity=q):
             return state.with_line(p, q)
         case ItemRemoved(product_id=p):
@@ -355,11 +372,7 @@ def evolve(state: Cart, event: Event) -> Cart:
             return replace(state, coupon=None)
         case CartMerged(source_cart_id=source, lines=lines):
             for line in lines:
-                state = state.with_line(
-                    line.product_id,
-                    state.quantity_of(line.product_id) + line.quantity,
-                    None if state.line(line.product_id) else line.unit_price,
-                )
+                state = state.with_added(line.product_id, line.quantity, line.unit_price)
             return replace(state, merged_from=state.merged_from | {source})
         case CartMergedInto(target_cart_id=target):
             return replace(state, merged_into=target)
