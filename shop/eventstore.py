@@ -135,6 +135,14 @@ def load(stream_id: UUID, *, after_version: int = 0) -> list[RecordedEvent]:
     return [to_recorded(row) for row in rows]
 
 
+LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
+
+
+def lock_key(stream_id: UUID) -> int:
+    """The stream's PostgreSQL advisory lock key: its id's first 64 bits."""
+    return int.from_bytes(stream_id.bytes[:8], "big", signed=True)
+
+
 def lock_streams(stream_ids: Iterable[UUID]) -> None:
     """Queue behind other writers of these streams until this transaction ends.
 
@@ -147,9 +155,6 @@ def lock_streams(stream_ids: Iterable[UUID]) -> None:
     connection = transaction.get_connection()
     if connection.vendor != "postgresql":
         return
-    keys = sorted(
-        {int.from_bytes(stream_id.bytes[:8], "big", signed=True) for stream_id in stream_ids}
-    )
     with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        for key in sorted({lock_key(stream_id) for stream_id in stream_ids}):
+            cursor.execute(LOCK_SQL, [key])

@@ -61,21 +61,35 @@ WHERE stream_id = %(stream)s AND version > COALESCE(
 ORDER BY 1 DESC, 2
 """
 
+# PostgreSQL: queue behind the stream's other writers, then load, in one round trip.
+LOCK_AND_LOAD_SQL = "SELECT pg_advisory_xact_lock(%(lock)s);" + LOAD_SQL
 
-def load_latest(stream_id: UUID, state_class: type) -> tuple[Any, int, list[tuple[int, Any]]]:
+
+def load_latest(
+    stream_id: UUID, state_class: type, *, lock: bool = False
+) -> tuple[Any, int, list[tuple[int, Any]]]:
     """(snapshot state or None, its version or 0, [(version, event)] after it): one query.
 
     What loading an aggregate needs and nothing more (no metadata, no model instances): the
-    hot path of every command.
+    hot path of every command. With ``lock`` (PostgreSQL) the stream's advisory lock is taken
+    first, in the same round trip: the load is a statement of its own, so it reads what the
+    lock's previous holder committed.
     """
     from django.db import connection
 
-    from shop import registry
+    from shop import eventstore, registry
     from shop.models import Event
 
     stream = Event._meta.get_field("stream_id").get_db_prep_value(stream_id, connection)
+    params = {"stream": stream, "shape": shape_of(state_class)}
+    lock = lock and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(LOAD_SQL, {"stream": stream, "shape": shape_of(state_class)})
+        if lock:
+            params["lock"] = eventstore.lock_key(stream_id)
+            cursor.execute(LOCK_AND_LOAD_SQL, params)
+            cursor.nextset()  # past the lock's row, to the load's
+        else:
+            cursor.execute(LOAD_SQL, params)
         rows = cursor.fetchall()
     state, version, events = None, 0, []
     for is_snapshot, row_version, event_type, schema_version, payload in rows:
