@@ -92,15 +92,16 @@ def load_latest(
             cursor.execute(LOAD_SQL, params)
         rows = cursor.fetchall()
     state, version, events = None, 0, []
+    # The JSON columns come back as text (Django reads jsonb so): pydantic parses and checks
+    # each payload in one pass.
     for is_snapshot, row_version, event_type, schema_version, payload in rows:
-        data = json.loads(payload) if isinstance(payload, str | bytes) else payload
         if is_snapshot:
             try:
-                state, version = _adapter(state_class).validate_python(data), row_version
+                state, version = _adapter(state_class).validate_json(payload), row_version
             except ValidationError:
                 return None, 0, _replay_all(stream_id)  # unreadable: replay instead
         else:
-            events.append((row_version, registry.from_data(event_type, schema_version, data)))
+            events.append((row_version, registry.from_json(event_type, schema_version, payload)))
     return state, version, events
 
 
