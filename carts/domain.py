@@ -8,7 +8,7 @@ come in with the command, looked up by the service.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -168,59 +168,54 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Cart:
-    lines: tuple[Line, ...] = ()
+    # The lines by product, in the order they were first added (a dict keeps it): evolve
+    # finds a line in one lookup, however many the cart holds. Never changed in place.
+    by_product: dict[UUID, Line] = field(default_factory=dict)
     coupon: str | None = None
     checked_out: bool = False
     merged_into: UUID | None = None
     merged_from: frozenset[UUID] = frozenset()
 
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(self.by_product.values())
+
     def line(self, product_id: UUID) -> Line | None:
-        for line in self.lines:
-            if line.product_id == product_id:
-                return line
-        return None
+        return self.by_product.get(product_id)
 
     def quantity_of(self, product_id: UUID) -> int:
-        line = self.line(product_id)
+        line = self.by_product.get(product_id)
         return line.quantity if line else 0
 
     @property
     def item_count(self) -> int:
-        return sum(line.quantity for line in self.lines)
+        return sum(line.quantity for line in self.by_product.values())
 
     @property
     def is_empty(self) -> bool:
-        return not self.lines
-
-    # Both below walk the lines once: evolve runs them for every event a load replays.
+        return not self.by_product
 
     def with_added(self, product_id: UUID, quantity: int, unit_price: Money) -> Cart:
         """The cart with ``quantity`` more of that product; a line keeps its first price."""
-        lines = list(self.lines)
-        for index, line in enumerate(lines):
-            if line.product_id == product_id:
-                lines[index] = Line(
-                    product_id=product_id,
-                    quantity=line.quantity + quantity,
-                    unit_price=line.unit_price,
-                )
-                return replace(self, lines=tuple(lines))
-        new = Line(product_id=product_id, quantity=quantity, unit_price=unit_price)
-        return replace(self, lines=(*lines, new))
+        existing = self.by_product.get(product_id)
+        if existing is not None:
+            quantity, unit_price = existing.quantity + quantity, existing.unit_price
+        line = Line(product_id=product_id, quantity=quantity, unit_price=unit_price)
+        return replace(self, by_product={**self.by_product, product_id: line})
 
     def with_line(self, product_id: UUID, quantity: int) -> Cart:
         """The cart with that product's line set to ``quantity`` (0 removes it)."""
-        lines = list(self.lines)
-        for index, line in enumerate(lines):
-            if line.product_id == product_id:
-                if quantity > 0:
-                    lines[index] = Line(
-                        product_id=product_id, quantity=quantity, unit_price=line.unit_price
-                    )
-                else:
-                    del lines[index]
-                return replace(self, lines=tuple(lines))
-        return self
+        existing = self.by_product.get(product_id)
+        if existing is None:
+            return self
+        lines = dict(self.by_product)
+        if quantity > 0:
+            lines[product_id] = Line(
+                product_id=product_id, quantity=quantity, unit_price=existing.unit_price
+            )
+        else:
+            del lines[product_id]
+        return replace(self, by_product=lines)
 
 
 INITIAL = Cart()

@@ -80,7 +80,7 @@ def test_an_unreadable_snapshot_of_the_right_shape_is_ignored(settings, products
         stream_type="cart",
         version=2,
         shape=snapshots.shape_of(domain.Cart),
-        state={"lines": "not a list of lines"},
+        state={"by_product": "not a mapping of lines"},
     )
     assert load_state(CART, cart_id).state == replay(cart_id)[0]
 
