@@ -331,14 +331,15 @@ def build_product(length: int, snapshots_on: bool) -> uuid.UUID:
 
 @contextmanager
 def override_snapshots(every: int):
+    """Snapshots every ``every`` events, and no recent states: what snapshots alone do."""
     from django.conf import settings
 
-    old = settings.SHOP_SNAPSHOT_EVERY
-    settings.SHOP_SNAPSHOT_EVERY = every
+    old = settings.SHOP_SNAPSHOT_EVERY, settings.SHOP_RECENT_STATES
+    settings.SHOP_SNAPSHOT_EVERY, settings.SHOP_RECENT_STATES = every, 0
     try:
         yield
     finally:
-        settings.SHOP_SNAPSHOT_EVERY = old
+        settings.SHOP_SNAPSHOT_EVERY, settings.SHOP_RECENT_STATES = old
 
 
 def add_item_timer(cart_id, product):

@@ -139,6 +139,9 @@ def execute[C, S](
             decider.fold(loaded.state, new_events), loaded.version + len(new_events), recorded
         )
         save_snapshot_if_due(decider, stream_id, loaded.version, outcome)
+        if recorded:
+            recent = snapshots.Recent(outcome.version, recorded[-1].position, outcome.state)
+            snapshots.recent_states.remember_on_commit(stream_id, recent)
         return outcome
 
     return retrying(attempt)
