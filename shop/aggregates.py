@@ -179,15 +179,3 @@ def decider_for(stream_type: str) -> Decider[Any, Any]:
 
 def registered_deciders() -> list[Decider[Any, Any]]:
     return sorted(_deciders.values(), key=lambda d: d.stream_type)
-
-
-def history_only[S](
-    stream_type: str, initial_state: S, evolve: Callable[[S, Any], S]
-) -> Decider[Any, S]:
-    """A decider for reading a stream's history only, for aggregates whose ``decide`` needs
-    more than the state (the coupon's needs its code): it folds, and refuses every command."""
-
-    def decide(command: Any, state: S) -> list[Any]:
-        raise TypeError(f"{stream_type} streams take commands through their own service")
-
-    return Decider(stream_type, initial_state, decide, evolve)

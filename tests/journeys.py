@@ -9,8 +9,7 @@ from django.utils import timezone
 from carts import coupons
 from carts.domain import ApplyCoupon, CheckoutCart, RemoveItem
 from carts.models import Coupon
-from carts.services import CART, cart_add_item
-from orders.services import coupon_decider
+from carts.services import CART, COUPON, cart_add_item
 from shop.aggregates import CommandContext, execute
 from shop.money import Money
 
@@ -57,9 +56,10 @@ def apply_coupon(cart_id, code, subtotal: Money, *, context=None):
 
 def redeem_coupon(code, order_id, *, context=None):
     coupon = Coupon.objects.get(code=code.upper())
-    decider = coupon_decider(coupon.code)
-    command = coupons.RedeemCoupon(order_id=order_id, max_redemptions=coupon.max_redemptions)
-    return execute(decider, coupons.coupon_stream_id(coupon.code), command, context or shopper())
+    command = coupons.RedeemCoupon(
+        code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
+    )
+    return execute(COUPON, coupons.coupon_stream_id(coupon.code), command, context or shopper())
 
 
 def ten_percent_coupon(code="TEN"):
