@@ -8,7 +8,7 @@ class CartsConfig(AppConfig):
     def ready(self) -> None:
         from carts import coupons, domain, projections, upcasters  # noqa: F401
         from carts.models import CartLine, CartSummary, Coupon
-        from carts.services import CART
+        from carts.services import CART, COUPON
         from shop import aggregates, registry
         from shop import projections as shop_projections
 
@@ -16,9 +16,7 @@ class CartsConfig(AppConfig):
         registry.register("coupon", coupons.EVENTS)
         projections.connect()
         aggregates.register_decider(CART)
-        aggregates.register_decider(
-            aggregates.history_only("coupon", coupons.INITIAL, coupons.evolve)
-        )
+        aggregates.register_decider(COUPON)
         shop_projections.register(
             "carts",
             models=[CartSummary, CartLine],

@@ -20,12 +20,14 @@ def coupon_stream_id(code: str) -> UUID:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RedeemCoupon:
+    code: str
     order_id: UUID
     max_redemptions: int | None  # None: unlimited
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReleaseRedemption:
+    code: str
     order_id: UUID
 
 
@@ -60,26 +62,21 @@ class CouponUsedUp(Exception):
         self.code = code
 
 
-def decide_for(code: str):
-    """``decide`` for the coupon ``code`` (the code goes into each event)."""
-
-    def decide(command, state: CouponUsage) -> list:
-        match command:
-            case RedeemCoupon(order_id=order_id) if order_id in state.orders:
-                return []
-            case RedeemCoupon(max_redemptions=limit) if limit is not None and (
-                state.redemptions >= limit
-            ):
-                raise CouponUsedUp(code)
-            case RedeemCoupon(order_id=order_id):
-                return [CouponRedeemed(code=code, order_id=order_id)]
-            case ReleaseRedemption(order_id=order_id) if order_id in state.orders:
-                return [CouponRedemptionReleased(code=code, order_id=order_id)]
-            case ReleaseRedemption():
-                return []
-        raise TypeError(f"unknown command {command!r}")
-
-    return decide
+def decide(command, state: CouponUsage) -> list:
+    match command:
+        case RedeemCoupon(order_id=order_id) if order_id in state.orders:
+            return []
+        case RedeemCoupon(code=code, max_redemptions=limit) if limit is not None and (
+            state.redemptions >= limit
+        ):
+            raise CouponUsedUp(code)
+        case RedeemCoupon(code=code, order_id=order_id):
+            return [CouponRedeemed(code=code, order_id=order_id)]
+        case ReleaseRedemption(code=code, order_id=order_id) if order_id in state.orders:
+            return [CouponRedemptionReleased(code=code, order_id=order_id)]
+        case ReleaseRedemption():
+            return []
+    raise TypeError(f"unknown command {command!r}")
 
 
 def evolve(state: CouponUsage, event) -> CouponUsage:

@@ -8,7 +8,7 @@ come in with the command, looked up by the service.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -168,40 +168,54 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Cart:
-    lines: tuple[Line, ...] = ()
+    # The lines by product, in the order they were first added (a dict keeps it): evolve
+    # finds a line in one lookup, however many the cart holds. Never changed in place.
+    by_product: dict[UUID, Line] = field(default_factory=dict)
     coupon: str | None = None
     checked_out: bool = False
     merged_into: UUID | None = None
     merged_from: frozenset[UUID] = frozenset()
 
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(self.by_product.values())
+
     def line(self, product_id: UUID) -> Line | None:
-        return next((line for line in self.lines if line.product_id == product_id), None)
+        return self.by_product.get(product_id)
 
     def quantity_of(self, product_id: UUID) -> int:
-        line = self.line(product_id)
+        line = self.by_product.get(product_id)
         return line.quantity if line else 0
 
     @property
     def item_count(self) -> int:
-        return sum(line.quantity for line in self.lines)
+        return sum(line.quantity for line in self.by_product.values())
 
     @property
     def is_empty(self) -> bool:
-        return not self.lines
+        return not self.by_product
 
-    def with_line(self, product_id: UUID, quantity: int, unit_price: Money | None = None) -> Cart:
+    def with_added(self, product_id: UUID, quantity: int, unit_price: Money) -> Cart:
+        """The cart with ``quantity`` more of that product; a line keeps its first price."""
+        existing = self.by_product.get(product_id)
+        if existing is not None:
+            quantity, unit_price = existing.quantity + quantity, existing.unit_price
+        line = Line(product_id=product_id, quantity=quantity, unit_price=unit_price)
+        return replace(self, by_product={**self.by_product, product_id: line})
+
+    def with_line(self, product_id: UUID, quantity: int) -> Cart:
         """The cart with that product's line set to ``quantity`` (0 removes it)."""
-        existing = self.line(product_id)
-        price = unit_price or (existing.unit_price if existing else None)
-        others = tuple(line for line in self.lines if line.product_id != product_id)
-        if quantity <= 0 or price is None:
-            return replace(self, lines=others)
-        new = Line(product_id=product_id, quantity=quantity, unit_price=price)
+        existing = self.by_product.get(product_id)
         if existing is None:
-            return replace(self, lines=(*others, new))
-        return replace(
-            self, lines=tuple(new if line.product_id == product_id else line for line in self.lines)
-        )
+            return self
+        lines = dict(self.by_product)
+        if quantity > 0:
+            lines[product_id] = Line(
+                product_id=product_id, quantity=quantity, unit_price=existing.unit_price
+            )
+        else:
+            del lines[product_id]
+        return replace(self, by_product=lines)
 
 
 INITIAL = Cart()
@@ -342,9 +356,7 @@ def _capped(state: Cart, lines: tuple[Line, ...], available: dict[UUID, int]) ->
 def evolve(state: Cart, event: Event) -> Cart:
     match event:
         case ItemAdded(product_id=p, quantity=q, unit_price=price):
-            return state.with_line(
-                p, state.quantity_of(p) + q, price if not state.line(p) else None
-            )
+            return state.with_added(p, q, price)
         case ItemQuantityChanged(product_id=p, quantity=q):
             return state.with_line(p, q)
         case ItemRemoved(product_id=p):
@@ -355,11 +367,7 @@ def evolve(state: Cart, event: Event) -> Cart:
             return replace(state, coupon=None)
         case CartMerged(source_cart_id=source, lines=lines):
             for line in lines:
-                state = state.with_line(
-                    line.product_id,
-                    state.quantity_of(line.product_id) + line.quantity,
-                    None if state.line(line.product_id) else line.unit_price,
-                )
+                state = state.with_added(line.product_id, line.quantity, line.unit_price)
             return replace(state, merged_from=state.merged_from | {source})
         case CartMergedInto(target_cart_id=target):
             return replace(state, merged_into=target)

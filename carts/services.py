@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from carts import domain
+from carts import coupons, domain
 from carts.models import Coupon, CustomerCart
 from carts.selectors import cart_contents
 from catalog.models import Product
@@ -23,6 +23,13 @@ CART = Decider(
     initial_state=domain.INITIAL,
     decide=domain.decide,
     evolve=domain.evolve,
+)
+
+COUPON = Decider(
+    stream_type="coupon",
+    initial_state=coupons.INITIAL,
+    decide=coupons.decide,
+    evolve=coupons.evolve,
 )
 
 UNDO_WINDOW = timedelta(minutes=15)  # how long a removal can be undone

@@ -27,7 +27,7 @@ from carts import coupons
 from carts.domain import CartError, CheckoutCart
 from carts.models import CartLine, CartSummary, Coupon
 from carts.pricing import CouponTerms, Totals, cart_totals
-from carts.services import CART
+from carts.services import CART, COUPON
 from catalog import domain as product_domain
 from catalog.domain import ProductError
 from catalog.services import PRODUCT
@@ -52,15 +52,6 @@ CHECKOUT_ATTEMPTS = 30
 
 # Everything checkout refuses with a message fit for the shopper.
 CHECKOUT_REFUSALS = (CartError, ProductError, coupons.CouponUsedUp, domain.OrderError)
-
-
-def coupon_decider(code: str) -> Decider:
-    return Decider(
-        stream_type="coupon",
-        initial_state=coupons.INITIAL,
-        decide=coupons.decide_for(code),
-        evolve=coupons.evolve,
-    )
 
 
 # --- Quote: what the checkout page shows ---------------------------------------------------
@@ -242,16 +233,12 @@ def order_checkout(
             reserved = PRODUCT.decide(reserve, loaded.state)
             _append(PRODUCT, product_id, reserved, loaded.version, meta)
         if totals.coupon_applies:
-            redeemer = coupon_decider(coupon.code)
-            usage = load_state(redeemer, coupons.coupon_stream_id(coupon.code))
-            redeem = coupons.RedeemCoupon(order_id=order_id, max_redemptions=coupon.max_redemptions)
-            _append(
-                redeemer,
-                coupons.coupon_stream_id(coupon.code),
-                redeemer.decide(redeem, usage.state),
-                usage.version,
-                meta,
+            stream_id = coupons.coupon_stream_id(coupon.code)
+            usage = load_state(COUPON, stream_id)
+            redeem = coupons.RedeemCoupon(
+                code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
             )
+            _append(COUPON, stream_id, COUPON.decide(redeem, usage.state), usage.version, meta)
         try:
             CheckoutCommand.objects.create(
                 command_id=command_id, cart_id=cart_id, order_id=order_id, created_at=now
@@ -316,11 +303,10 @@ def order_cancel(*, order_id: UUID, reason: str = "", context: CommandContext) -
             )
         code = loaded.state.coupon_code
         if code:
-            redeemer = coupon_decider(code)
             stream_id = coupons.coupon_stream_id(code)
-            usage = load_state(redeemer, stream_id)
-            release = coupons.ReleaseRedemption(order_id=order_id)
-            _append(redeemer, stream_id, redeemer.decide(release, usage.state), usage.version, meta)
+            usage = load_state(COUPON, stream_id)
+            release = coupons.ReleaseRedemption(code=code, order_id=order_id)
+            _append(COUPON, stream_id, COUPON.decide(release, usage.state), usage.version, meta)
         return ORDER.fold(loaded.state, cancelled)
 
     return retrying(work)

@@ -177,6 +177,9 @@ SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
 
 # Store an aggregate's state every N events of its stream (0: never).
 SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 25))
+# Each process keeps the state its last command on a stream committed, for this many
+# streams (0: none); see shop/snapshots.py.
+SHOP_RECENT_STATES = int(os.environ.get("SHOP_RECENT_STATES", 1000))
 
 # --- Static files ----------------------------------------------------------------------------
 

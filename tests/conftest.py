@@ -48,3 +48,13 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_recent_states():
+    """Each test starts with no remembered aggregate states (the database is new to it)."""
+    from shop.snapshots import recent_states
+
+    recent_states.clear()
+    yield
+    recent_states.clear()

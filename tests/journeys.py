@@ -16,6 +16,7 @@ from carts.domain import ApplyCoupon, CartError, CheckoutCart, RemoveItem
 from carts.models import Coupon, CustomerCart
 from carts.services import (
     CART,
+    COUPON,
     cart_add_item,
     cart_apply_coupon,
     cart_change_quantity,
@@ -33,7 +34,6 @@ from catalog.services import (
 )
 from orders.domain import Address, Customer, OrderError
 from orders.services import (
-    coupon_decider,
     order_cancel,
     order_checkout,
     order_mark_paid,
@@ -87,9 +87,10 @@ def apply_coupon(cart_id, code, subtotal: Money, *, context=None):
 
 def redeem_coupon(code, order_id, *, context=None):
     coupon = Coupon.objects.get(code=code.upper())
-    decider = coupon_decider(coupon.code)
-    command = coupons.RedeemCoupon(order_id=order_id, max_redemptions=coupon.max_redemptions)
-    return execute(decider, coupons.coupon_stream_id(coupon.code), command, context or shopper())
+    command = coupons.RedeemCoupon(
+        code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
+    )
+    return execute(COUPON, coupons.coupon_stream_id(coupon.code), command, context or shopper())
 
 
 def ten_percent_coupon(code="TEN"):

@@ -17,13 +17,13 @@ from django.utils import timezone
 from carts.coupons import CouponUsedUp, coupon_stream_id
 from carts.domain import ApplyCoupon, CartAlreadyCheckedOut
 from carts.models import Coupon
-from carts.services import CART, cart_add_item
+from carts.services import CART, COUPON, cart_add_item
 from catalog.domain import InsufficientStock
 from catalog.models import Product
 from catalog.services import PRODUCT, shop_money
 from orders import domain
 from orders.models import OrderSummary
-from orders.services import coupon_decider, order_checkout
+from orders.services import order_checkout
 from shop.aggregates import execute, load_state
 from shop.models import Event
 from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
@@ -169,7 +169,7 @@ def test_a_coupon_with_three_uses_left_is_redeemed_three_times():
     assert all(isinstance(error, CouponUsedUp) for error in errors), errors
     coupon.refresh_from_db()
     assert coupon.redemptions == 3
-    usage = load_state(coupon_decider("THREE"), coupon_stream_id("THREE")).state
+    usage = load_state(COUPON, coupon_stream_id("THREE")).state
     assert usage.redemptions == 3
     assert Product.objects.get(id=product.id).stock == 97  # refused checkouts reserved nothing
     assert set(OrderSummary.objects.values_list("coupon_code", flat=True)) == {"THREE"}

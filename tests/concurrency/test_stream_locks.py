@@ -6,9 +6,11 @@ import uuid
 import pytest
 from django.db import connections, transaction
 
+from shop.aggregates import CommandContext
 from shop.eventstore import lock_streams
 
 pytestmark = pytest.mark.django_db(transaction=True)
+CONTEXT = CommandContext(actor="system:test")
 
 
 def test_a_second_writer_waits_for_the_first_to_commit():
@@ -63,3 +65,52 @@ def test_other_streams_do_not_wait():
     release.set()
     thread.join(10)
     assert done
+
+
+def test_execute_loads_after_the_lock_so_the_second_writer_never_conflicts(monkeypatch):
+    """Two commands on one cart at once: the second waits, then loads the first one's event."""
+    from carts import domain
+    from carts.services import CART
+    from shop import aggregates
+    from shop.money import Money
+
+    cart_id, coffee = uuid.uuid4(), uuid.uuid4()
+    add = domain.AddItem(
+        product_id=coffee, quantity=1, unit_price=Money("9.50", "EUR"), available=10
+    )
+    loads = []
+    real_load_state = aggregates.load_state
+
+    def counting_load_state(*args, **kwargs):
+        loads.append(threading.current_thread().name)
+        return real_load_state(*args, **kwargs)
+
+    monkeypatch.setattr(aggregates, "load_state", counting_load_state)
+    holding, release = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def first():
+        with transaction.atomic():
+            outcomes["first"] = aggregates.execute(CART, cart_id, add, CONTEXT)
+            holding.set()
+            release.wait(10)
+        connections.close_all()
+
+    def second():
+        holding.wait(10)
+        threading.Timer(0.3, release.set).start()
+        outcomes["second"] = aggregates.execute(CART, cart_id, add, CONTEXT)
+        connections.close_all()
+
+    threads = [
+        threading.Thread(target=first, name="first"),
+        threading.Thread(target=second, name="second"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert outcomes["first"].version == 1
+    assert outcomes["second"].version == 2  # it saw the first add when it loaded
+    assert outcomes["second"].state.quantity_of(coffee) == 2
+    assert sorted(loads) == ["first", "second"]  # one load each: no conflict, no retry

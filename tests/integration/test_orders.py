@@ -8,9 +8,9 @@ from django.test import Client
 
 from carts.coupons import coupon_stream_id
 from carts.models import Coupon
+from carts.services import COUPON
 from catalog.models import Product
 from orders.models import OrderSummary
-from orders.services import coupon_decider
 from shop import eventstore
 from shop.aggregates import load_state
 from tests.factories import ProductFactory, add_to_cart, cart_id_of
@@ -203,7 +203,7 @@ class TestAdminActions:
         ]
         coupon.refresh_from_db()
         assert coupon.redemptions == 0
-        usage = load_state(coupon_decider("BACK"), coupon_stream_id("BACK")).state
+        usage = load_state(COUPON, coupon_stream_id("BACK")).state
         assert usage.redemptions == 0
         # The released use can be redeemed again.
         again = Client()

@@ -17,8 +17,10 @@ def test_every_stream_type_has_its_decider():
     assert coupon.evolve is coupons.evolve and coupon.initial_state == coupons.INITIAL
     redeemed = coupons.CouponRedeemed(code="TEN", order_id=uuid.UUID(int=1))
     assert coupon.fold(coupon.initial_state, [redeemed]).redemptions == 1
-    with pytest.raises(TypeError):  # the coupon's commands need its code: not from here
-        coupon.decide(coupons.ReleaseRedemption(order_id=uuid.UUID(int=1)), coupons.INITIAL)
+    redeem = coupons.RedeemCoupon(code="TEN", order_id=uuid.UUID(int=2), max_redemptions=1)
+    assert coupon.decide(redeem, coupon.initial_state) == [
+        coupons.CouponRedeemed(code="TEN", order_id=uuid.UUID(int=2))
+    ]
     with pytest.raises(aggregates.UnknownStreamType):
         aggregates.decider_for("nothing")
 

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.db import transaction
 
 from carts import domain
 from carts.services import CART
@@ -80,7 +81,7 @@ def test_an_unreadable_snapshot_of_the_right_shape_is_ignored(settings, products
         stream_type="cart",
         version=2,
         shape=snapshots.shape_of(domain.Cart),
-        state={"lines": "not a list of lines"},
+        state={"by_product": "not a mapping of lines"},
     )
     assert load_state(CART, cart_id).state == replay(cart_id)[0]
 
@@ -116,3 +117,86 @@ def test_merged_and_checked_out_state_round_trips(settings, products):
     assert Snapshot.objects.get(stream_id=cart_id).version == 2
     assert loaded.state == replay(cart_id)[0]
     assert loaded.state.merged_from
+
+
+# --- Recent states: the state this process's last command committed ----------------------
+
+
+def append_elsewhere(cart_id, product, quantity=1):
+    """Another process adds to the cart: the event is in the log, not in our recent states."""
+    with transaction.atomic():
+        loaded = load_state(CART, cart_id)
+        added = domain.ItemAdded(
+            product_id=product.id, quantity=quantity, unit_price=product.unit_price
+        )
+        eventstore.append(
+            stream_type="cart", stream_id=cart_id, events=[added], expected_version=loaded.version
+        )
+
+
+def test_a_committed_command_is_remembered_and_the_next_load_reads_only_newer_events(
+    settings, products, django_capture_on_commit_callbacks
+):
+    settings.SHOP_SNAPSHOT_EVERY = 1000
+    cart_id = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        fill_cart(cart_id, products, 3)
+    recent = snapshots.recent_states.get(cart_id, domain.Cart)
+    assert recent.version == 3 and recent.state == replay(cart_id)[0]
+    append_elsewhere(cart_id, products[2], quantity=4)
+
+    base, version, newer = snapshots.load_latest(cart_id, domain.Cart)
+    assert base is recent.state and version == 3  # started from what it remembered
+    assert [v for v, _ in newer] == [4]
+    assert load_state(CART, cart_id).state == replay(cart_id)[0]
+
+
+def test_a_rolled_back_command_is_not_remembered(settings, products):
+    cart_id = uuid.uuid4()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        fill_cart(cart_id, products, 2)
+        raise RuntimeError("the request failed after the command")
+    assert snapshots.recent_states.get(cart_id, domain.Cart) is None
+
+
+def test_a_remembered_state_the_log_does_not_confirm_is_forgotten(settings, products):
+    settings.SHOP_SNAPSHOT_EVERY = 1000
+    cart_id = uuid.uuid4()
+    fill_cart(cart_id, products, 2)
+    last = eventstore.load(cart_id)[-1]
+    wrong = domain.INITIAL.with_added(products[0].id, 99, products[0].unit_price)
+    for version, position in ((2, last.position + 1000), (5, last.position)):
+        # Same version at another position (the database was emptied and refilled), or a
+        # version the log does not reach: either way not this log's state.
+        snapshots.recent_states.remember(cart_id, snapshots.Recent(version, position, wrong))
+        loaded = load_state(CART, cart_id)
+        assert loaded.state == replay(cart_id)[0] and loaded.version == 2
+        assert snapshots.recent_states.get(cart_id, domain.Cart) is None
+
+
+def test_a_newer_snapshot_wins_over_an_older_recent_state(
+    settings, products, django_capture_on_commit_callbacks
+):
+    settings.SHOP_SNAPSHOT_EVERY = 4
+    cart_id = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        fill_cart(cart_id, products, 1)
+    for _ in range(5):
+        append_elsewhere(cart_id, products[1])
+    snapshots.write("cart", cart_id, replay(cart_id)[0], 6)  # another process's snapshot
+    base, version, newer = snapshots.load_latest(cart_id, domain.Cart)
+    assert version == 6 and newer == []
+    assert base == replay(cart_id)[0]
+
+
+def test_the_oldest_states_make_room_and_zero_remembers_none(settings):
+    settings.SHOP_RECENT_STATES = 2
+    states = snapshots.RecentStates()
+    streams = [uuid.uuid4() for _ in range(3)]
+    for n, stream in enumerate(streams, start=1):
+        states.remember(stream, snapshots.Recent(n, n, domain.INITIAL))
+    assert states.get(streams[0], domain.Cart) is None
+    assert states.get(streams[2], domain.Cart).version == 3
+    settings.SHOP_RECENT_STATES = 0
+    states.remember(streams[0], snapshots.Recent(1, 1, domain.INITIAL))
+    assert states.get(streams[0], domain.Cart) is None
