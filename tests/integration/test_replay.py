@@ -156,6 +156,16 @@ def test_a_batch_rebuild_issues_the_same_queries_for_a_longer_log():
     assert queries() == before
 
 
+def summary_updates(captured) -> list[str]:
+    """The statements that advanced a cart summary, however they were written."""
+    return [
+        q["sql"]
+        for q in captured
+        if q["sql"].lstrip().upper().startswith("UPDATE")
+        and "CARTS_CARTSUMMARY" in q["sql"].upper().split("SET")[0]
+    ]
+
+
 def test_check_takes_the_batch_path():
     """``rebuild_projections --check`` replays in batch: no statement per cart event."""
     Shop().run(EVERY_PATH)
@@ -163,8 +173,7 @@ def test_check_takes_the_batch_path():
     with CaptureQueriesContext(connection) as captured:
         call_command("rebuild_projections", "--check", stdout=out)
     assert "No drift" in out.getvalue()
-    per_event = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "carts_cartsummary"')]
-    assert per_event == []
+    assert summary_updates(captured) == []
     with CaptureQueriesContext(connection) as captured:
         projections.rebuild(batch=False)
-    assert any(q["sql"].startswith('UPDATE "carts_cartsummary"') for q in captured)
+    assert len(summary_updates(captured)) >= Event.objects.filter(stream_type="cart").count()
