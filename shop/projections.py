@@ -31,18 +31,15 @@ rolls back, and returns every row that differs from what was stored.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import batched
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 from django.db import models, transaction
 from django.db.models.functions import Cast
-from pydantic import TypeAdapter
 
 from shop import registry
 from shop.eventstore import RecordedEvent
@@ -171,28 +168,8 @@ def log_chunks(*, chunk_size: int = CHUNK_SIZE, metadata: bool = True) -> Iterat
         last = rows[-1][0]
 
 
-class Decoders(dict[tuple[str, int], Callable[[str], object]]):
-    """The function that reads a stored payload, by event type and schema version: straight
-    from the JSON text at today's version, through ``registry.from_data`` (and so the
-    upcasters) at an older one."""
-
-    def __missing__(self, key: tuple[str, int]) -> Callable[[str], object]:
-        name, schema_version = key
-        event_type = registry.get(name)
-        if schema_version < event_type.schema_version:
-            decode = partial(_upcast_json, name, schema_version)
-        else:
-            decode = TypeAdapter(event_type.cls).validate_json
-        self[key] = decode
-        return decode
-
-
-def _upcast_json(name: str, schema_version: int, text: str) -> object:
-    return registry.from_data(name, schema_version, json.loads(text))
-
-
 def _runs(
-    rows: list[tuple], followed: frozenset[str] | None, decoders: Decoders
+    rows: list[tuple], followed: frozenset[str] | None
 ) -> Iterator[tuple[str, list[RecordedEvent]]]:
     """Consecutive events of the same stream type, upcast and decoded once.
 
@@ -214,7 +191,7 @@ def _runs(
                 stream_type=stream_type,
                 stream_id=stream_id,
                 version=version,
-                event=decoders[event_type, schema_version](text),
+                event=registry.from_json(event_type, schema_version, text),
                 metadata=row[8] if len(row) > 8 else NO_METADATA,
                 recorded_at=at,
             )
@@ -288,13 +265,12 @@ def rebuild(
     handlers = [p.handler for p in chosen if not (batch and p.replay is not None)]
     # A handler may follow any stream type and read the metadata; replayers say what they need.
     followed = None if handlers else frozenset().union(*(r.stream_types for r in replayers))
-    decoders = Decoders()
     done = 0
     with transaction.atomic(), _collector_paused(bool(replayers)):
         for projection in chosen:
             projection.empty()
         for rows in log_chunks(chunk_size=chunk_size, metadata=bool(handlers)):
-            for stream_type, events in _runs(rows, followed, decoders):
+            for stream_type, events in _runs(rows, followed):
                 for replayer in replayers:
                     if stream_type in replayer.stream_types:
                         replayer.apply(stream_type, events)
