@@ -205,30 +205,22 @@ class CartReplay:
         cart = self.carts.get(recorded.stream_id)
         if cart is None or cart.version != recorded.version - 1:
             return  # as live: only the next version of the stream applies
-        match recorded.event:
+        changes = _summary_changes(recorded.event)  # what the live handler's UPDATE sets
+        cart.item_count += changes.get("items", 0)
+        cart.coupon_code = changes.get("coupon_code", cart.coupon_code)
+        cart.status = changes.get("status", cart.status)
+        cart.order_id = changes.get("order_id", cart.order_id)
+        match recorded.event:  # the lines, as project_cart changes them
             case ItemAdded(product_id=p, quantity=q, unit_price=price):
-                cart.item_count += q
                 cart.add(self._one(p), q, self._one(price))
-            case ItemQuantityChanged(product_id=p, quantity=q, previous=previous):
-                cart.item_count += q - previous
+            case ItemQuantityChanged(product_id=p, quantity=q):
                 if p in cart.lines:
                     cart.lines[p][0] = q
-            case ItemRemoved(product_id=p, quantity=q):
-                cart.item_count -= q
+            case ItemRemoved(product_id=p):
                 cart.lines.pop(p, None)
             case CartMerged(lines=lines):
                 for line in lines:
-                    cart.item_count += line.quantity
                     cart.add(self._one(line.product_id), line.quantity, self._one(line.unit_price))
-            case CouponApplied(code=code):
-                cart.coupon_code = code
-            case CouponRemoved():
-                cart.coupon_code = ""
-            case CartMergedInto():
-                cart.status = CartSummary.Status.MERGED
-            case CartCheckedOut(order_id=order_id):
-                cart.status = CartSummary.Status.CHECKED_OUT
-                cart.order_id = order_id
         cart.version = recorded.version
         cart.last_position = recorded.position
         cart.updated_at = recorded.recorded_at
