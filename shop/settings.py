@@ -175,8 +175,9 @@ USE_TZ = True
 
 SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
 
-# Store an aggregate's state every N events of its stream (0: never).
-SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 25))
+# Store an aggregate's state every N events of its stream (0: never). A busy stream loads
+# from its process's recent state instead, so a snapshot serves cold loads only.
+SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 100))
 # Each process keeps the state its last command on a stream committed, for this many
 # streams (0: none); see shop/snapshots.py.
 SHOP_RECENT_STATES = int(os.environ.get("SHOP_RECENT_STATES", 1000))

@@ -29,7 +29,7 @@ from shop.models import Snapshot
 
 
 def every() -> int:
-    return getattr(settings, "SHOP_SNAPSHOT_EVERY", 25)
+    return getattr(settings, "SHOP_SNAPSHOT_EVERY", 100)
 
 
 @cache
@@ -212,13 +212,18 @@ def due(old_version: int, new_version: int) -> bool:
 
 
 def write(stream_type: str, stream_id: UUID, state: Any, version: int) -> None:
+    """Store (or replace) the stream's snapshot: one upsert, inside the command's lock."""
     cls = type(state)
-    Snapshot.objects.update_or_create(
+    snapshot = Snapshot(
         stream_id=stream_id,
-        defaults={
-            "stream_type": stream_type,
-            "version": version,
-            "shape": shape_of(cls),
-            "state": _adapter(cls).dump_python(state, mode="json"),
-        },
+        stream_type=stream_type,
+        version=version,
+        shape=shape_of(cls),
+        state=_adapter(cls).dump_python(state, mode="json"),
+    )
+    Snapshot.objects.bulk_create(
+        [snapshot],
+        update_conflicts=True,
+        unique_fields=["stream_id"],
+        update_fields=["stream_type", "version", "shape", "state", "taken_at"],
     )
