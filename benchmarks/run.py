@@ -22,6 +22,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -717,16 +718,21 @@ def bench_peer_library() -> None:
         rounds["bare"].append(ours(with_projections=False))
         rounds["theirs"].append(theirs())
     peer = statistics.median(rounds["theirs"])
-    for key, label in (("bare", "kernel only"), ("ours", "with the cart projections")):
+    # The target compares the kernels (load, decide, append, commit), as the issue asks;
+    # the second row shows what our two projection writes per command add on top.
+    for key, label, target in (
+        ("bare", "kernel only", True),
+        ("ours", "with the cart projections (the peer projects nothing)", False),
+    ):
         value = statistics.median(rounds[key])
         record(
             "7. peer library",
             f"commands/s on a 10-event aggregate, {label}",
             f"{value:.0f}",
-            f"{peer:.0f} (eventsourcing {Application.__module__.split('.')[0]})",
+            f"{peer:.0f} (eventsourcing {metadata.version('eventsourcing')})",
             f"{value / peer:.2f}×",
-            "≥ 1.0×",
-            value / peer >= 1.0,
+            "≥ 1.0×" if target else "(what projecting costs)",
+            value / peer >= 1.0 if target else None,
         )
     app.close()
 
