@@ -11,21 +11,21 @@ is the truth, and deleting either loses nothing.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from pydantic import TypeAdapter, ValidationError
 
-from shop.models import Snapshot
+from shop import eventstore, registry
+from shop.models import Event, Snapshot
 
 
 def every() -> int:
@@ -42,23 +42,6 @@ def shape_of(cls: type) -> str:
     """A fingerprint of the state class: its fields and their types, as JSON Schema."""
     schema = json.dumps(_adapter(cls).json_schema(mode="serialization"), sort_keys=True)
     return hashlib.sha256(f"{cls.__qualname__}:{schema}".encode()).hexdigest()[:32]
-
-
-def read(stream_id: UUID, state_class: type) -> tuple[Any, int] | None:
-    """The stored state and its version, or None (no snapshot, or one of another shape)."""
-    if not every():
-        return None
-    row = (
-        Snapshot.objects.filter(stream_id=stream_id, shape=shape_of(state_class))
-        .values_list("state", "version")
-        .first()
-    )
-    if row is None:
-        return None
-    try:
-        return _adapter(state_class).validate_python(row[0]), row[1]
-    except ValidationError:
-        return None  # unreadable: replay instead
 
 
 # --- Recent states: this process's own cache -------------------------------------------------
@@ -110,7 +93,7 @@ class RecentStates:
 
     def remember_on_commit(self, stream_id: UUID, recent: Recent) -> None:
         """Remember ``recent`` once the transaction commits (a rollback never happened)."""
-        transaction.on_commit(functools.partial(self.remember, stream_id, recent))
+        transaction.on_commit(partial(self.remember, stream_id, recent))
 
     def forget(self, stream_id: UUID, state_class: type) -> None:
         with self._lock:
@@ -147,11 +130,6 @@ LOCK_AND_LOAD_SQL = "SELECT pg_advisory_xact_lock(%(lock)s);" + LOAD_SQL
 
 
 def _fetch(stream_id: UUID, state_class: type, known: int, lock: bool) -> list[tuple]:
-    from django.db import connection
-
-    from shop import eventstore
-    from shop.models import Event
-
     stream = Event._meta.get_field("stream_id").get_db_prep_value(stream_id, connection)
     params = {"stream": stream, "shape": shape_of(state_class), "known": known}
     with connection.cursor() as cursor:
@@ -175,8 +153,6 @@ def load_latest(
     first, in the same round trip: the load is a statement of its own, so it reads what the
     lock's previous holder committed.
     """
-    from shop import registry
-
     known = recent_states.get(stream_id, state_class) if use_recent else None
     rows = _fetch(stream_id, state_class, known.version if known else 0, lock)
     state, version, events = (known.state, known.version, []) if known else (None, 0, [])
@@ -201,8 +177,6 @@ def load_latest(
 
 
 def _replay_all(stream_id: UUID) -> list[tuple[int, Any]]:
-    from shop import eventstore
-
     return [(r.version, r.event) for r in eventstore.load(stream_id)]
 
 
