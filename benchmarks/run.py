@@ -329,14 +329,14 @@ def build_product(length: int, snapshots_on: bool) -> uuid.UUID:
     if snapshots_on and length >= 100:
         from shop.aggregates import load_state
 
-        with override_snapshots(0):
+        with snapshots_alone(0):
             loaded = load_state(PRODUCT, product_id)
         snapshots.write("product", product_id, loaded.state, loaded.version)
     return product_id
 
 
 @contextmanager
-def override_snapshots(every: int):
+def snapshots_alone(every: int):
     """Snapshots every ``every`` events, and no recent states: what snapshots alone do."""
     from django.conf import settings
 
@@ -386,7 +386,7 @@ def bench_history_length(products) -> None:
         ),
     ):
         for snapshots_on in (True, False):
-            with override_snapshots(100 if snapshots_on else 0):
+            with snapshots_alone(100 if snapshots_on else 0):
                 streams = {n: build(n, snapshots_on) for n in lengths}
                 times = interleaved_medians(
                     {n: timer(stream) for n, stream in streams.items()},
@@ -672,7 +672,7 @@ def bench_peer_library() -> None:
     def ours(with_projections: bool) -> float:
         # Loads the whole 10-event stream each time, as the peer's Application does: no
         # recent states (its own aggregate cache is off by default too).
-        with override_snapshots(settings.SHOP_SNAPSHOT_EVERY):
+        with snapshots_alone(settings.SHOP_SNAPSHOT_EVERY):
             return timed_ours(with_projections)
 
     def timed_ours(with_projections: bool) -> float:

@@ -175,7 +175,3 @@ def decider_for(stream_type: str) -> Decider[Any, Any]:
         return _deciders[stream_type]
     except KeyError:
         raise UnknownStreamType(stream_type) from None
-
-
-def registered_deciders() -> list[Decider[Any, Any]]:
-    return sorted(_deciders.values(), key=lambda d: d.stream_type)
