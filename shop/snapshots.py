@@ -125,20 +125,19 @@ WHERE stream_id = %(stream)s AND version >= %(known)s AND version >= COALESCE(
 ORDER BY 1 DESC, 2
 """
 
-# PostgreSQL: queue behind the stream's other writers, then load, in one round trip.
-LOCK_AND_LOAD_SQL = "SELECT pg_advisory_xact_lock(%(lock)s);" + LOAD_SQL
-
 
 def _fetch(stream_id: UUID, state_class: type, known: int, lock: bool) -> list[tuple]:
     stream = Event._meta.get_field("stream_id").get_db_prep_value(stream_id, connection)
     params = {"stream": stream, "shape": shape_of(state_class), "known": known}
     with connection.cursor() as cursor:
         if lock and connection.vendor == "postgresql":
-            params["lock"] = eventstore.lock_key(stream_id)
-            cursor.execute(LOCK_AND_LOAD_SQL, params)
-            cursor.nextset()  # past the lock's row, to the load's
-        else:
-            cursor.execute(LOAD_SQL, params)
+            # Queue behind the stream's other writers, then load: two statements (the load
+            # must see what the lock's previous holder committed) sent in one round trip.
+            with connection.connection.pipeline():
+                cursor.execute(eventstore.LOCK_SQL, [eventstore.lock_key(stream_id)])
+                cursor.execute(LOAD_SQL, params)
+                return cursor.fetchall()
+        cursor.execute(LOAD_SQL, params)
         return cursor.fetchall()
 
 
