@@ -1,0 +1,61 @@
+"""PostgreSQL prepares the hot statements once per connection instead of planning each run."""
+
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.db import connection
+
+from carts import services
+from shop.aggregates import CommandContext
+from tests.factories import ProductFactory
+from tests.support.servers import ROOT, server_env
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [" ".join(statement.split()) for (statement,) in cursor.fetchall()]
+
+
+def test_a_command_run_five_times_runs_prepared_statements():
+    product = ProductFactory()
+    cart = uuid.uuid4()
+    context = CommandContext(actor="system:test")
+    services.cart_add_item(cart_id=cart, product=product, quantity=1, context=context)
+    assert not any(s.startswith("INSERT INTO shop_event") for s in prepared())
+
+    for _ in range(5):
+        services.cart_add_item(cart_id=cart, product=product, quantity=1, context=context)
+
+    statements = prepared()
+    assert any(s.startswith("INSERT INTO shop_event") for s in statements)
+    assert any(s.startswith("SELECT pg_advisory_xact_lock") for s in statements)
+    assert any(s.startswith("UPDATE carts_cartsummary") for s in statements)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("2", "2"), ("off", "None")])
+def test_db_prepare_threshold_sets_when_statements_are_prepared(value, expected):
+    s = connection.settings_dict
+    env = server_env(f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}")
+    env.pop("DB_PREPARE_THRESHOLD", None)
+    if value is not None:
+        env["DB_PREPARE_THRESHOLD"] = value
+    env["DJANGO_SETTINGS_MODULE"] = "shop.settings"
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shown == expected
