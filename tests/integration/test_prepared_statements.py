@@ -21,14 +21,13 @@ def prepared() -> list[str]:
         return [" ".join(statement.split()) for (statement,) in cursor.fetchall()]
 
 
-def test_a_command_run_five_times_runs_prepared_statements():
+def test_a_command_run_six_times_runs_prepared_statements():
     product = ProductFactory()
     cart = uuid.uuid4()
     context = CommandContext(actor="system:test")
-    services.cart_add_item(cart_id=cart, product=product, quantity=1, context=context)
-    assert not any(s.startswith("INSERT INTO shop_event") for s in prepared())
-
-    for _ in range(5):
+    # Whether an earlier test on this connection prepared them already depends on the order
+    # the tests run in; having run 5 times, the 6th run prepares them either way.
+    for _ in range(6):
         services.cart_add_item(cart_id=cart, product=product, quantity=1, context=context)
 
     statements = prepared()
