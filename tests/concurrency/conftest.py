@@ -1,13 +1,6 @@
 import pytest
-from django.db import connection
 
-from tests.support.servers import ShopServer
-
-
-def database_url() -> str:
-    """The test database, as a URL another process can use."""
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+from tests.support.servers import ShopServer, database_url
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.db import connection
 from carts import services
 from shop.aggregates import CommandContext
 from tests.factories import ProductFactory
-from tests.support.servers import ROOT, server_env
+from tests.support.servers import ROOT, database_url, server_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -38,8 +38,7 @@ def test_a_command_run_six_times_runs_prepared_statements():
 
 @pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("2", "2"), ("off", "None")])
 def test_db_prepare_threshold_sets_when_statements_are_prepared(value, expected):
-    s = connection.settings_dict
-    env = server_env(f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}")
+    env = server_env(database_url())
     env.pop("DB_PREPARE_THRESHOLD", None)
     if value is not None:
         env["DB_PREPARE_THRESHOLD"] = value

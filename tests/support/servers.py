@@ -35,6 +35,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def database_url() -> str:
+    """The test database, as a URL another process can use."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {
         key: value
