@@ -1,4 +1,8 @@
-"""Development on SQLite: two browser tabs (here, 20 clients) never see "database is locked"."""
+"""Development on SQLite: two browser tabs (here, 20 clients) never see "database is locked".
+
+Also the test server itself (``ShopServer``), on the same SQLite shop: however much it logs,
+it keeps answering.
+"""
 
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -43,3 +47,14 @@ def test_twenty_concurrent_cart_requests_never_hit_a_locked_database(sqlite_shop
             "SELECT COUNT(*) FROM shop_event WHERE event_type = 'ItemAdded'"
         ).fetchone()
     assert added == CLIENTS
+
+
+def test_a_server_that_logs_a_lot_keeps_answering(sqlite_shop):
+    """Each 404 logs a warning to the server's stderr: far more than a pipe holds (64 KiB)."""
+    server, _ = sqlite_shop
+    shopper = ShopClient(server.url, timeout=5)
+    missing = "/no-such-page/" + "x" * 500
+    statuses = {shopper.get(missing).status for _ in range(400)}
+    assert statuses == {404}
+    assert shopper.get("/healthz").status == 200
+    assert len(server.logged()) > 64 * 1024  # it did log more than a pipe holds

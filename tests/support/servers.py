@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -100,6 +101,9 @@ class ShopServer:
         ]
         self.env = server_env(database_url, **env)
         self.process: subprocess.Popen | None = None
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a server that
+        # logs more than the pipe holds (64 KiB) would block on its next line.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
 
     def start_without_waiting(self) -> ShopServer:
         self.process = subprocess.Popen(
@@ -107,10 +111,15 @@ class ShopServer:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             start_new_session=True,
         )
         return self
+
+    def logged(self) -> str:
+        """What the server has written to stderr so far."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def wait_until_listening(self, wait: float = 30) -> None:
         """Until the port accepts connections (whatever the app then answers)."""
@@ -128,7 +137,7 @@ class ShopServer:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.process.stderr.read().decode()}")
+                raise RuntimeError(f"gunicorn exited: {self.logged()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2):
                     return self
