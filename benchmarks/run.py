@@ -200,36 +200,38 @@ def bench_add_to_cart(products) -> None:
     from tests.support.servers import ShopServer
 
     print("1. add to cart vs a CRUD cart (gunicorn, wrk)")
+    paths = {"es": "/cart/add/", "crud": "/bench/crud/add/"}
     with ShopServer(DB_URL, workers=4, threads=1, SHOP_BENCH="1") as server:
-        for mode, carts, connections in (("distinct carts", 64, 8), ("same cart", 1, 4)):
-            scripts = {
-                "es": add_script(
-                    "/cart/add/", sessions_for(server, "/cart/add/", products, carts), products
-                ),
-                "crud": add_script(
-                    "/bench/crud/add/",
-                    sessions_for(server, "/bench/crud/add/", products, carts),
-                    products,
-                ),
+
+        def scripts(carts: int) -> dict[str, str]:
+            """Fresh carts for each round: every round fills empty carts, so no round runs
+            into the 99-per-line limit however long BENCH_SECONDS makes it."""
+            return {
+                kind: add_script(path, sessions_for(server, path, products, carts), products)
+                for kind, path in paths.items()
             }
-            for kind in ("es", "crud"):  # warm the workers and the database up first
-                wrk(server.url, scripts[kind], connections, seconds=2)
+
+        for mode, carts, connections in (("distinct carts", 64, 8), ("same cart", 1, 4)):
+            warm = scripts(carts)
+            for kind in paths:  # warm the workers and the database up first
+                wrk(server.url, warm[kind], connections, seconds=2)
             runs = {"es": [], "crud": []}
             for _ in range(ROUNDS):
-                for kind in ("es", "crud"):  # alternate, so drift hits both alike
-                    runs[kind].append(wrk(server.url, scripts[kind], connections))
+                fresh = scripts(carts)
+                for kind in paths:  # alternate, so drift hits both alike
+                    runs[kind].append(wrk(server.url, fresh[kind], connections))
             es = statistics.median(r["rps"] for r in runs["es"])
             crud = statistics.median(r["rps"] for r in runs["crud"])
-            failures = sum(r["non2xx"] + r["errors"] for r in runs["es"])
+            failures = {kind: sum(r["non2xx"] + r["errors"] for r in runs[kind]) for kind in paths}
             record(
                 "1. add to cart",
                 f"req/s, {mode}, htmx + CSRF, {connections} connections"
-                + (f" ({failures} non-2xx)" if failures else ""),
+                + "".join(f" ({n} non-2xx: {kind})" for kind, n in failures.items() if n),
                 f"{es:.0f}",
                 f"{crud:.0f}",
                 f"{es / crud:.2f}×",
                 "≥ 0.8×",
-                es / crud >= 0.8,
+                es / crud >= 0.8 and not any(failures.values()),
             )
 
 
