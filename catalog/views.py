@@ -1,5 +1,4 @@
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -23,7 +22,7 @@ def home(request):
         products = products.filter(category_id=active)
     query = filters.cleaned_data["q"]
     if query:
-        products = products.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        products = products.matching(query)
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
