@@ -1,7 +1,5 @@
 """Catalog read side: categories (plain rows) and the Product projection."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,15 +25,6 @@ class Category(models.Model):
         return reverse("catalog:home") + f"?category={self.slug}"
 
 
-class ProductQuerySet(models.QuerySet):
-    def matching(self, text: str) -> ProductQuerySet:
-        """Products whose name or description contains ``text``, in any case.
-
-        On PostgreSQL each side reads its trigram index (``catalog`` migration 0002).
-        """
-        return self.filter(models.Q(name__icontains=text) | models.Q(description__icontains=text))
-
-
 class Product(models.Model):
     """The read model of one product stream, kept by ``catalog.projections``."""
 
@@ -57,8 +46,6 @@ class Product(models.Model):
     is_listed = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
     last_position = models.BigIntegerField(default=0, help_text="Last event position applied.")
-
-    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = "product"

@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -22,7 +23,7 @@ def home(request):
         products = products.filter(category_id=active)
     query = filters.cleaned_data["q"]
     if query:
-        products = products.matching(query)
+        products = products.filter(Q(name__icontains=query) | Q(description__icontains=query))
     page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -5,7 +5,6 @@ import uuid
 import pytest
 from django.db import connection
 
-from catalog.models import Product
 from shop.models import Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,33 +52,3 @@ def test_filtering_events_by_type_uses_an_index(big_log):
         ]
     )
     assert "Seq Scan" not in text
-
-
-@pytest.fixture
-def big_catalog():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO catalog_product (id, slug, name, description, category_id, price,
-                currency, stock, is_listed, version, last_position)
-            SELECT md5('plan' || i::text)::uuid, 'plan-item-' || i,
-                'Catalog item ' || i || (ARRAY[' coffee', ' tea', ' mug', ' grinder'])[i %% 4 + 1],
-                'A product for the query plan test, number ' || i || '.',
-                NULL, 9.99, 'EUR', 10, true, 1, 0
-            FROM generate_series(1, %s) AS i
-            """,
-            [50_000],
-        )
-        cursor.execute("ANALYZE catalog_product")
-
-
-def test_catalog_search_reads_the_trigram_indexes(big_catalog):
-    text = plan(Product.objects.filter(is_listed=True).matching("item 4242"))
-    assert "product_name_trgm_idx" in text
-    assert "product_description_trgm_idx" in text
-    assert "Seq Scan" not in text
-
-
-def test_catalog_search_still_finds_in_any_case(big_catalog):
-    found = Product.objects.filter(is_listed=True).matching("ITEM 4243 G")
-    assert list(found.values_list("name", flat=True)) == ["Catalog item 4243 grinder"]
