@@ -117,9 +117,13 @@ class ShopServer:
         return self
 
     def logged(self) -> str:
-        """What the server has written to stderr so far."""
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+        """What the server has written to stderr so far.
+
+        Read with ``pread``, which leaves the file's offset alone: the server writes through
+        the same offset, and moving it back would make its next lines overwrite the first.
+        """
+        fd = self.log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
 
     def wait_until_listening(self, wait: float = 30) -> None:
         """Until the port accepts connections (whatever the app then answers)."""
