@@ -156,6 +156,16 @@ def load(stream_id: UUID, *, after_version: int = 0) -> list[RecordedEvent]:
 LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
 
 
+def release_locks_before_flush(connection) -> None:
+    """Let the locks of this transaction go before its commit is flushed to disk.
+
+    Every writer waiting for a stream's lock would otherwise wait for the flush of the one
+    before it too. The commit still returns only once it is on disk (``shop.postgres``).
+    """
+    if hasattr(connection, "release_locks_before_flush"):
+        connection.release_locks_before_flush()
+
+
 def lock_key(stream_id: UUID) -> int:
     """The stream's PostgreSQL advisory lock key: its id's first 64 bits."""
     return int.from_bytes(stream_id.bytes[:8], "big", signed=True)
@@ -176,3 +186,4 @@ def lock_streams(stream_ids: Iterable[UUID]) -> None:
     with connection.cursor() as cursor:
         for key in sorted({lock_key(stream_id) for stream_id in stream_ids}):
             cursor.execute(LOCK_SQL, [key])
+    release_locks_before_flush(connection)

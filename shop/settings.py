@@ -120,6 +120,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] == str(SQLITE_PATH):
         SQLITE_PATH.parent.mkdir(exist_ok=True)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a commit that can release a stream's lock before the WAL flush
+    # (shop/postgres/base.py). DB_RELEASE_LOCKS_EARLY=off makes every commit a plain one.
+    _db["ENGINE"] = "shop.postgres"
+    _db["RELEASE_LOCKS_EARLY"] = os.environ.get("DB_RELEASE_LOCKS_EARLY", "on") != "off"
     # psycopg 3 with Django's connection pool; pooling refuses persistent connections.
     _db["CONN_MAX_AGE"] = 0
     _db["CONN_HEALTH_CHECKS"] = True

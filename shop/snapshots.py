@@ -136,7 +136,9 @@ def _fetch(stream_id: UUID, state_class: type, known: int, lock: bool) -> list[t
             with connection.connection.pipeline():
                 cursor.execute(eventstore.LOCK_SQL, [eventstore.lock_key(stream_id)])
                 cursor.execute(LOAD_SQL, params)
-                return cursor.fetchall()
+                rows = cursor.fetchall()
+            eventstore.release_locks_before_flush(connection)
+            return rows
         cursor.execute(LOAD_SQL, params)
         return cursor.fetchall()
 
