@@ -146,3 +146,20 @@ class TestBadInput:
 
     def test_get_is_not_allowed(self, client):
         assert client.get("/cart/add/").status_code == 405
+
+
+def test_an_add_seen_again_changes_neither_the_summary_nor_the_line(client, product):
+    """The projection applies each event once, in stream order; on PostgreSQL the summary
+    and the line are one statement, whose line part runs only if the summary advanced."""
+    from django.db import transaction
+
+    from carts.projections import project_cart
+
+    for quantity in (2, 1, 4):
+        add_to_cart(client, product, quantity=quantity)
+    second = eventstore.load(uuid.UUID(cart_id_of(client)))[1]
+    with transaction.atomic():
+        project_cart(second)  # replayed: the summary is at version 3 already
+    summary = CartSummary.objects.get()
+    assert (summary.version, summary.item_count) == (3, 7)
+    assert CartLine.objects.get().quantity == 7

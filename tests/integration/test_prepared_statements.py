@@ -33,7 +33,7 @@ def test_a_command_run_six_times_runs_prepared_statements():
     statements = prepared()
     assert any(s.startswith("INSERT INTO shop_event") for s in statements)
     assert any(s.startswith("SELECT pg_advisory_xact_lock") for s in statements)
-    assert any(s.startswith("UPDATE carts_cartsummary") for s in statements)
+    assert any(s.startswith("WITH advanced AS (UPDATE carts_cartsummary") for s in statements)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("2", "2"), ("off", "None")])
