@@ -126,16 +126,14 @@ def project_cart(recorded: RecordedEvent) -> None:
         CartSummary.objects.create(
             cart_id=cart_id, created_at=recorded.recorded_at, updated_at=recorded.recorded_at
         )
-    match recorded.event:
-        case ItemAdded(product_id=p, quantity=q, unit_price=price) if (
-            connection.vendor == "postgresql"
-        ):
-            params = {**_summary_params(recorded), **_line_params(cart_id, p, q, price)}
-            _run(ADVANCE_SUMMARY_AND_ADD_TO_LINE, params)
-            return
+    event = recorded.event
+    if isinstance(event, ItemAdded) and connection.vendor == "postgresql":
+        line = _line_params(cart_id, event.product_id, event.quantity, event.unit_price)
+        _run(ADVANCE_SUMMARY_AND_ADD_TO_LINE, {**_summary_params(recorded), **line})
+        return
     if _run(ADVANCE_SUMMARY, _summary_params(recorded)) != 1:
         return  # replayed or out of order: the summary is not at the version before it
-    match recorded.event:
+    match event:
         case ItemAdded(product_id=p, quantity=q, unit_price=price):
             _run(ADD_TO_LINE, _line_params(cart_id, p, q, price))
         case ItemQuantityChanged(product_id=p, quantity=q):
