@@ -16,6 +16,9 @@ is written in order: ``commit()`` returns, and the caller answers its user, only
 commit is on disk, as before. What changes is who can see it meanwhile: a reader may see a
 commit a moment before a crash would lose it. A writer that builds on it stays safe: its own
 commit comes later in the WAL, so whatever makes it durable makes the first one durable too.
+
+Every role may call ``pg_logical_emit_message`` unless a DBA revoked it. Where that is so,
+set ``DB_RELEASE_LOCKS_EARLY=off``: otherwise a command would commit, then fail to answer.
 """
 
 from django.db.backends.postgresql import base
