@@ -1,8 +1,6 @@
 """A command on a stream releases the stream's lock before its commit is flushed, and still
 returns only once the commit is on disk (shop/postgres/base.py)."""
 
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -15,7 +13,7 @@ from carts.services import CART
 from shop import aggregates, eventstore
 from shop.money import Money
 from shop.postgres.base import COMMIT_THEN_FLUSH
-from tests.support.servers import ROOT, database_url, server_env
+from tests.support.servers import shop_setting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONTEXT = aggregates.CommandContext(actor="system:test")
@@ -124,22 +122,9 @@ def test_a_commit_that_fails_stores_nothing_and_the_connection_goes_on():
 
 @pytest.mark.parametrize(("value", "expected"), [(None, "True"), ("on", "True"), ("off", "False")])
 def test_db_release_locks_early_sets_the_backend_up(value, expected):
-    env = server_env(database_url())
-    env.pop("DB_RELEASE_LOCKS_EARLY", None)
-    if value is not None:
-        env["DB_RELEASE_LOCKS_EARLY"] = value
-    env["DJANGO_SETTINGS_MODULE"] = "shop.settings"
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; db = settings.DATABASES['default']; "
-            "print(db['ENGINE'], db['RELEASE_LOCKS_EARLY'])",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    shown = shop_setting(
+        "settings.DATABASES['default']['ENGINE'], "
+        "settings.DATABASES['default']['RELEASE_LOCKS_EARLY']",
+        DB_RELEASE_LOCKS_EARLY=value,
+    )
     assert shown == f"shop.postgres {expected}"

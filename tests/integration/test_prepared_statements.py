@@ -1,7 +1,5 @@
 """PostgreSQL prepares the hot statements once per connection instead of planning each run."""
 
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -10,7 +8,7 @@ from django.db import connection
 from carts import services
 from shop.aggregates import CommandContext
 from tests.factories import ProductFactory
-from tests.support.servers import ROOT, database_url, server_env
+from tests.support.servers import shop_setting
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -38,22 +36,8 @@ def test_a_command_run_six_times_runs_prepared_statements():
 
 @pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("2", "2"), ("off", "None")])
 def test_db_prepare_threshold_sets_when_statements_are_prepared(value, expected):
-    env = server_env(database_url())
-    env.pop("DB_PREPARE_THRESHOLD", None)
-    if value is not None:
-        env["DB_PREPARE_THRESHOLD"] = value
-    env["DJANGO_SETTINGS_MODULE"] = "shop.settings"
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; "
-            "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    shown = shop_setting(
+        "settings.DATABASES['default']['OPTIONS']['prepare_threshold']",
+        DB_PREPARE_THRESHOLD=value,
+    )
     assert shown == expected

@@ -65,6 +65,27 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def shop_setting(expression: str, **env: str | None) -> str:
+    """What ``expression`` prints when ``shop.settings`` loads in a fresh process.
+
+    The process gets the test database's environment, changed by ``env`` (``None`` leaves a
+    variable out), so a test sees what a deployment with those variables would get.
+    """
+    environment = server_env(database_url(), DJANGO_SETTINGS_MODULE="shop.settings")
+    for key, value in env.items():
+        environment.pop(key, None)
+        if value is not None:
+            environment[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
 def manage(database_url: str, *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
