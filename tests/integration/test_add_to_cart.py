@@ -1,9 +1,11 @@
 import uuid
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from carts.models import CartLine, CartSummary
+from carts.projections import project_cart
 from shop import eventstore
 from shop.models import Event
 from tests.factories import ProductFactory, add_to_cart, cart_id_of
@@ -151,10 +153,6 @@ class TestBadInput:
 def test_an_add_seen_again_changes_neither_the_summary_nor_the_line(client, product):
     """The projection applies each event once, in stream order; on PostgreSQL the summary
     and the line are one statement, whose line part runs only if the summary advanced."""
-    from django.db import transaction
-
-    from carts.projections import project_cart
-
     for quantity in (2, 1, 4):
         add_to_cart(client, product, quantity=quantity)
     second = eventstore.load(uuid.UUID(cart_id_of(client)))[1]
