@@ -1,13 +1,14 @@
-"""Sign up, log in, log out: Django auth, plus taking the guest's cart along on login."""
+"""Sign up, log in, log out: Django auth, plus taking the guest's cart and orders along."""
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import SignUpForm
 from carts.session import claim_cart_on_login, current_cart_id
+from orders.session import claim_orders_on_login, guest_shopper
 from shop.web import safe_next
 
 
@@ -25,19 +26,23 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         guest_cart_id = _guest_cart_id(self.request)
+        placed_by = guest_shopper(self.request)
         response = super().form_valid(form)
         claim_cart_on_login(self.request, guest_cart_id)
+        claim_orders_on_login(self.request, placed_by)
         return response
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    form = UserCreationForm(request.POST if request.method == "POST" else None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         guest_cart_id = _guest_cart_id(request)
+        placed_by = guest_shopper(request)
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         claim_cart_on_login(request, guest_cart_id)
+        claim_orders_on_login(request, placed_by)
         messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
         return redirect(safe_next(request, request.POST.get("next"), "/"))
     status = 422 if request.method == "POST" else 200

@@ -1,9 +1,10 @@
 """The order aggregate: commands, events, state, decide and evolve. Pure Python, no Django.
 
 An order is placed once (at checkout, together with the cart, stock and coupon streams),
-then staff move it on: placed → paid → shipped, or cancelled before it ships. The state
-holds what those commands need: the status, and the lines and coupon a cancellation gives
-back.
+then staff move it on: placed → paid → shipped, or cancelled before it ships. A guest's
+order is claimed by the customer who signs up or logs in from the browser session that
+placed it. The state holds what those commands need: the status, the customer, and the
+lines and coupon a cancellation gives back.
 """
 
 from __future__ import annotations
@@ -78,7 +79,15 @@ class Cancel:
     reason: str = ""
 
 
-type Command = PlaceOrder | MarkPaid | MarkShipped | Cancel
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimOrder:
+    """A customer takes a guest order of theirs into their account (at sign-up or log-in)."""
+
+    user_id: int
+    at: datetime
+
+
+type Command = PlaceOrder | MarkPaid | MarkShipped | Cancel | ClaimOrder
 
 # --- Events --------------------------------------------------------------------------------
 
@@ -113,8 +122,16 @@ class OrderCancelled:
     reason: str = ""
 
 
-EVENTS = (OrderPlaced, OrderPaid, OrderShipped, OrderCancelled)
-type Event = OrderPlaced | OrderPaid | OrderShipped | OrderCancelled
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderClaimed:
+    """A guest order now belongs to the customer ``user_id``."""
+
+    user_id: int
+    claimed_at: datetime
+
+
+EVENTS = (OrderPlaced, OrderPaid, OrderShipped, OrderCancelled, OrderClaimed)
+type Event = OrderPlaced | OrderPaid | OrderShipped | OrderCancelled | OrderClaimed
 
 # --- State ---------------------------------------------------------------------------------
 
@@ -132,6 +149,7 @@ class Order:
     status: Status = Status.NEW
     lines: tuple[OrderLine, ...] = ()
     coupon_code: str | None = None
+    customer_id: int | None = None  # None: a guest's order, nobody has claimed it
 
 
 INITIAL = Order()
@@ -176,6 +194,11 @@ class OrderNotPaid(OrderError):
 class OrderAlreadyShipped(OrderError):
     def __init__(self) -> None:
         super().__init__("This order has shipped already.")
+
+
+class OrderOfAnotherCustomer(OrderError):
+    def __init__(self) -> None:
+        super().__init__("This order belongs to another customer.")
 
 
 class OrderCancelledError(OrderError):
@@ -263,6 +286,12 @@ def decide(command: Command, state: Order) -> list[Event]:
             ]
         case _, Order(status=Status.NEW):
             raise OrderNotPlaced()
+        case ClaimOrder(user_id=user_id), Order(customer_id=owner) if owner == user_id:
+            return []
+        case ClaimOrder(), Order(customer_id=owner) if owner is not None:
+            raise OrderOfAnotherCustomer()
+        case ClaimOrder(user_id=user_id, at=at), _:
+            return [OrderClaimed(user_id=user_id, claimed_at=at)]
         case _, Order(status=Status.CANCELLED):
             raise OrderCancelledError()
         case MarkPaid(), Order(status=Status.PAID | Status.SHIPPED):
@@ -284,8 +313,12 @@ def decide(command: Command, state: Order) -> list[Event]:
 
 def evolve(state: Order, event: Event) -> Order:
     match event:
-        case OrderPlaced(lines=lines, coupon_code=code):
-            return Order(status=Status.PLACED, lines=lines, coupon_code=code)
+        case OrderPlaced(lines=lines, coupon_code=code, customer=customer):
+            return Order(
+                status=Status.PLACED, lines=lines, coupon_code=code, customer_id=customer.user_id
+            )
+        case OrderClaimed(user_id=user_id):
+            return replace(state, customer_id=user_id)
         case OrderPaid():
             return replace(state, status=Status.PAID)
         case OrderShipped():

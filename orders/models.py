@@ -57,6 +57,8 @@ class OrderSummary(models.Model):
         indexes = [
             models.Index(fields=["customer", "placed_at"], name="order_customer_placed_idx"),
             models.Index(fields=["status", "placed_at"], name="order_status_placed_idx"),
+            # A guest's orders, by the session shopper who placed them (orders.session).
+            models.Index(fields=["placed_by", "placed_at"], name="order_placed_by_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from orders.domain import OrderCancelled, OrderPaid, OrderPlaced, OrderShipped
+from orders.domain import OrderCancelled, OrderClaimed, OrderPaid, OrderPlaced, OrderShipped
 from orders.models import OrderLine, OrderSummary
 from shop.eventstore import RecordedEvent, events_appended
 from shop.projections import write_rows
@@ -66,16 +66,27 @@ STATUS_AFTER = {
 }
 
 
+def _changes(event: object) -> dict:
+    """The OrderSummary columns any event after ``OrderPlaced`` changes."""
+    match event:
+        case OrderPaid() | OrderShipped() | OrderCancelled():
+            return {"status": STATUS_AFTER[type(event)]}
+        case OrderClaimed(user_id=user_id):
+            return {"customer_id": user_id}
+        case _:
+            return {}
+
+
 def project_order(recorded: RecordedEvent) -> None:
     match recorded.event:
         case OrderPlaced() as event:
             _project_placed(recorded, event)
-        case OrderPaid() | OrderShipped() | OrderCancelled() as event:
+        case event:
             # Applied strictly in stream order: a replayed event changes nothing.
             OrderSummary.objects.filter(
                 order_id=recorded.stream_id, version=recorded.version - 1
             ).update(
-                status=STATUS_AFTER[type(event)],
+                **_changes(event),
                 version=recorded.version,
                 last_position=recorded.position,
                 updated_at=recorded.recorded_at,
@@ -101,6 +112,7 @@ PLACED_FIELDS = tuple(
     if f.attname not in ("order_id", "status", "version", "last_position", "updated_at")
 )
 LINE_FIELDS = ("product_id", "name", "quantity", "unit_price", "currency")
+CUSTOMER = PLACED_FIELDS.index("customer_id")
 
 
 @dataclass(slots=True)
@@ -138,11 +150,17 @@ class OrderReplay:
                         last_position=row["last_position"],
                         updated_at=row["updated_at"],
                     )
-                case OrderPaid() | OrderShipped() | OrderCancelled() as event:
+                case event:
                     order = self.orders.get(recorded.stream_id)
                     if order is None or order.version != recorded.version - 1:
                         continue
-                    order.status = STATUS_AFTER[type(event)]
+                    changes = _changes(event)
+                    if "status" in changes:
+                        order.status = changes["status"]
+                    if "customer_id" in changes:
+                        placed = list(order.placed)
+                        placed[CUSTOMER] = changes["customer_id"]
+                        order.placed = tuple(placed)
                     order.version = recorded.version
                     order.last_position = recorded.position
                     order.updated_at = recorded.recorded_at

@@ -271,6 +271,31 @@ def order_send_confirmation(*, order_id: UUID) -> None:
     )
 
 
+# --- Guest orders a customer claims ----------------------------------------------------------
+
+
+def order_claim_for_customer(
+    *, order_ids: Iterable[UUID], user_id: int, context: CommandContext
+) -> list[UUID]:
+    """Make the guest orders ``order_ids`` the customer's: ``OrderClaimed`` on each stream.
+
+    Called at sign-up and log-in with the orders the browser session placed as a guest.
+    One transaction; an order the customer owns already is skipped, one another customer
+    owns is left alone. Returns the orders claimed now.
+    """
+    claimed = []
+    with transaction.atomic():
+        for order_id in sorted(order_ids):
+            claim = domain.ClaimOrder(user_id=user_id, at=timezone.now())
+            try:
+                outcome = execute(ORDER, order_id, claim, context)
+            except domain.OrderError:
+                continue
+            if outcome.recorded:
+                claimed.append(order_id)
+    return claimed
+
+
 # --- Staff commands ------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from orders.domain import Address, Customer, OrderError
 from orders.services import (
     order_cancel,
     order_checkout,
+    order_claim_for_customer,
     order_mark_paid,
     order_mark_shipped,
 )
@@ -119,6 +120,7 @@ ARGUMENTS = {
     "pay": (st.integers(0, 9),),  # one of the orders placed so far
     "ship": (st.integers(0, 9),),
     "cancel": (st.integers(0, 9),),
+    "claim": (st.integers(0, 9),),  # the customer claims a guest order (sign-up, log-in)
     "reprice": (A_PRODUCT, st.sampled_from(["4.20", "7.5"])),
     "restock": (A_PRODUCT, st.integers(1, 6)),
     "delist": (A_PRODUCT,),
@@ -230,6 +232,12 @@ class Shop:
                     order_mark_shipped(order_id=order_id, context=staff)
                 else:
                     order_cancel(order_id=order_id, reason="journey", context=staff)
+            case "claim", (order,) if self.orders:
+                order_claim_for_customer(
+                    order_ids=[self.orders[order % len(self.orders)]],
+                    user_id=self.customer.pk,
+                    context=shopper(f"user:{self.customer.pk}"),
+                )
             case "reprice", (product, price):
                 product_change_price(
                     product_id=self.products[product],

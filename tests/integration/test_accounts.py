@@ -65,7 +65,12 @@ class TestSignUpLogInLogOut:
         guest = uuid.UUID(cart_id_of(client))
         response = client.post(
             "/accounts/signup/",
-            {"username": "grace", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "username": "grace",
+                "email": "grace@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
         )
         assert response.status_code == 302
         user = get_user_model().objects.get(username="grace")

@@ -108,10 +108,14 @@ class TestOrderList:
         assert order.number not in html
         assert "You have not placed any orders yet." in html
 
-    def test_guests_are_asked_to_log_in(self, client):
-        response = client.get("/orders/")
-        assert response.status_code == 302
-        assert "login" in response["Location"]
+    def test_guests_see_their_sessions_orders_only(self, client, product):
+        order = order_by(client, product)
+        stranger = Client()
+        add_to_cart(stranger, product, 1)
+        assert order.number in client.get("/orders/").content.decode()
+        response = stranger.get("/orders/")
+        assert response.status_code == 200
+        assert order.number not in response.content.decode()
 
 
 @pytest.fixture

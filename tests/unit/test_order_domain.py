@@ -1,5 +1,6 @@
 """The order aggregate, given → when → then on the pure decide/evolve."""
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +11,7 @@ from orders.domain import (
     INITIAL,
     Address,
     Cancel,
+    ClaimOrder,
     Customer,
     EmptyOrder,
     InvalidOrderTotals,
@@ -20,9 +22,11 @@ from orders.domain import (
     OrderAlreadyShipped,
     OrderCancelled,
     OrderCancelledError,
+    OrderClaimed,
     OrderLine,
     OrderNotPaid,
     OrderNotPlaced,
+    OrderOfAnotherCustomer,
     OrderPaid,
     OrderPlaced,
     OrderShipped,
@@ -184,3 +188,39 @@ def test_refusals_have_messages_for_people():
 
 def test_evolve_ignores_what_it_does_not_know():
     assert evolve(fold(PLACED), object()) == fold(PLACED)
+
+
+# --- A guest order, claimed by the customer who signs up or logs in -------------------------
+
+GUEST = Customer(email="guest@example.com", user_id=None, actor="guest:abc")
+GUEST_PLACED = dataclasses.replace(PLACED, customer=GUEST)
+CLAIMED = OrderClaimed(user_id=7, claimed_at=NOW)
+
+
+def test_a_guest_order_is_claimed_by_a_customer():
+    assert fold(GUEST_PLACED).customer_id is None
+    assert decide(ClaimOrder(user_id=7, at=NOW), fold(GUEST_PLACED)) == [CLAIMED]
+    assert fold(GUEST_PLACED, CLAIMED).customer_id == 7
+
+
+@pytest.mark.parametrize("given", [(PLACED,), (GUEST_PLACED, CLAIMED)])
+def test_claiming_an_order_one_owns_already_changes_nothing(given):
+    assert decide(ClaimOrder(user_id=7, at=NOW), fold(*given)) == []
+
+
+@pytest.mark.parametrize("given", [(PLACED,), (GUEST_PLACED, CLAIMED)])
+def test_another_customers_order_cannot_be_claimed(given):
+    with pytest.raises(OrderOfAnotherCustomer, match="belongs to another customer"):
+        decide(ClaimOrder(user_id=8, at=NOW), fold(*given))
+
+
+def test_only_a_placed_order_can_be_claimed():
+    with pytest.raises(OrderNotPlaced):
+        decide(ClaimOrder(user_id=7, at=NOW), INITIAL)
+
+
+@pytest.mark.parametrize("then", [PAID, CANCELLED])
+def test_a_paid_or_cancelled_guest_order_can_still_be_claimed(then):
+    state = fold(GUEST_PLACED, then)
+    assert decide(ClaimOrder(user_id=7, at=NOW), state) == [CLAIMED]
+    assert fold(GUEST_PLACED, then, CLAIMED).status == state.status

@@ -35,6 +35,7 @@ EMITTED_BY: dict[str, tuple[str, ...]] = {
     "OrderPaid": ("MarkPaid",),
     "OrderShipped": ("MarkShipped",),
     "OrderCancelled": ("Cancel",),
+    "OrderClaimed": ("ClaimOrder",),
 }
 
 
