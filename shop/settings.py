@@ -74,11 +74,6 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# `make bench` adds a CRUD add-to-cart view to compare against; never on in the shop.
-SHOP_BENCH = env_flag("SHOP_BENCH")
-if SHOP_BENCH:
-    INSTALLED_APPS.append("benchmarks.crud")
-
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 

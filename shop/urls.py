@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,8 +11,5 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("accounts.urls")),
 ]
-
-if settings.SHOP_BENCH:
-    urlpatterns.append(path("", include("benchmarks.crud.urls")))
 
 handler500 = "shop.views.server_error"

@@ -1,0 +1,165 @@
+"""Benchmarks over HTTP: the shop under gunicorn, loaded with wrk (Lua scripts in lua/)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from benchmarks.harness import ROUNDS, SECONDS, record, shop_server
+
+LUA = Path(__file__).resolve().parent / "lua"
+
+
+def wrk(url: str, script: str, connections: int, seconds: int = SECONDS, *args: str) -> dict:
+    """wrk's summary of ``seconds`` of ``lua/<script>`` against ``url``, with req/s added."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script, url, "--", *args],
+        cwd=LUA,  # the scripts load report.lua from here
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("JSON "))
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+# --- 1. Add to cart -------------------------------------------------------------------------
+
+
+def sessions_for(server, path: str, products, count: int) -> list[tuple[str, str]]:
+    """``count`` shoppers, each with a session cookie and CSRF token and one item added."""
+    from tests.support.servers import ShopClient
+
+    sessions = []
+    for n in range(count):
+        client = ShopClient(server.url)
+        answer = client.post(path, {"product": str(products[n].id), "quantity": 1}, htmx=True)
+        assert answer.status == 200, answer.body[:300]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies)
+        sessions.append((cookie, client.csrf_token))
+    return sessions
+
+
+def add_to_cart(url: str, sessions, products, connections: int, seconds: int = SECONDS) -> dict:
+    """wrk running lua/add_to_cart.lua against ``url`` as ``sessions``, over ``products``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv") as shoppers:
+        shoppers.writelines(f"session\t{cookie}\t{token}\n" for cookie, token in sessions)
+        shoppers.writelines(f"product\t{product.id}\n" for product in products)
+        shoppers.flush()
+        return wrk(url, "add_to_cart.lua", connections, seconds, shoppers.name)
+
+
+def bench_add_to_cart(products) -> None:
+    print("1. add to cart vs a CRUD cart (gunicorn, wrk)")
+    bench_add_to_cart_on(products, (("distinct carts", 64, 8), ("same cart", 1, 4)))
+    # What the early lock release (shop/postgres/base.py) buys: the same cart without it.
+    bench_add_to_cart_on(products, (("same cart", 1, 4),), DB_RELEASE_LOCKS_EARLY="off")
+
+
+def bench_add_to_cart_on(products, modes, **env) -> None:
+    paths = {"es": "/cart/add/", "crud": "/bench/crud/add/"}
+    with shop_server(**env) as server:
+
+        def shoppers(carts: int) -> dict[str, list]:
+            """Fresh carts for each round: every round fills empty carts, so no round runs
+            into the 99-per-line limit however long BENCH_SECONDS makes it."""
+            return {
+                kind: sessions_for(server, path, products, carts) for kind, path in paths.items()
+            }
+
+        def load(kind: str, sessions, connections: int, seconds: int = SECONDS) -> dict:
+            return add_to_cart(server.url + paths[kind], sessions, products, connections, seconds)
+
+        for mode, carts, connections in modes:
+            warm = shoppers(carts)
+            for kind in paths:  # warm the workers and the database up first
+                load(kind, warm[kind], connections, seconds=2)
+            runs = {"es": [], "crud": []}
+            for _ in range(ROUNDS):
+                fresh = shoppers(carts)
+                for kind in paths:  # alternate, so drift hits both alike
+                    runs[kind].append(load(kind, fresh[kind], connections))
+            es = statistics.median(r["rps"] for r in runs["es"])
+            crud = statistics.median(r["rps"] for r in runs["crud"])
+            failures = {kind: sum(r["non2xx"] + r["errors"] for r in runs[kind]) for kind in paths}
+            ok = not any(failures.values())
+            record(
+                "1. add to cart",
+                f"req/s, {mode}, htmx + CSRF, {connections} connections"
+                + "".join(f", {key}={value}" for key, value in env.items())
+                + "".join(f" ({n} non-2xx: {kind})" for kind, n in failures.items() if n),
+                f"{es:.0f}",
+                f"{crud:.0f}",
+                f"{es / crud:.2f}×",
+                "(what early lock release buys)" if env else "≥ 0.8×",
+                (None if ok else False) if env else es / crud >= 0.8 and ok,
+            )
+
+
+# --- 4. Catalog -----------------------------------------------------------------------------
+
+
+def bench_catalog() -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    print("4. catalog with 50,000 products")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO catalog_product (id, slug, name, description, category_id, price,
+                currency, stock, is_listed, version, last_position)
+            SELECT md5('product' || i::text)::uuid, 'catalog-item-' || i,
+                'Catalog item ' || i || (ARRAY[' coffee', ' tea', ' mug', ' grinder'])[i % 4 + 1],
+                'A product for the catalog benchmark.',
+                (ARRAY['coffee', 'tea', 'mugs', 'brewing'])[i % 4 + 1],
+                (i % 5000) / 100.0 + 1, 'EUR', i % 50, true, 2, 0
+            FROM generate_series(1, 50000) AS i
+            """
+        )
+        cursor.execute("ANALYZE catalog_product")
+    client = Client()
+    counts = {}
+    for label, query in (
+        ("home, page 1", {}),
+        ("home, page 2,000", {"page": 2000}),
+        ("search 'tea', page 1", {"q": "tea"}),
+        ("category, page 50", {"category": "mugs", "page": 50}),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/", query).status_code == 200
+        counts[label] = len(captured)
+    with shop_server() as server:
+        for label, path in (
+            ("home page", "/"),
+            ("search 'tea'", "/?q=tea"),  # a quarter of the catalog matches
+            ("search 'item 4242'", "/?q=item+4242"),  # 11 products match
+        ):
+            runs = [wrk(server.url + path, "get.lua", 4) for _ in range(ROUNDS)]
+            p95 = statistics.median(r["p95"] for r in runs) / 1000
+            p50 = statistics.median(r["p50"] for r in runs) / 1000
+            rps = statistics.median(r["rps"] for r in runs)
+            record(
+                "4. catalog",
+                f"{label}, 50,000 products: p95 (p50, req/s)",
+                f"{p95:.1f} ms",
+                f"p50 {p50:.1f} ms, {rps:.0f} req/s",
+                "—",
+                "—",
+                None,
+            )
+    record(
+        "4. catalog",
+        "SQL queries per page: " + ", ".join(counts),
+        " / ".join(str(c) for c in counts.values()),
+        "—",
+        "—",
+        "constant",
+        len(set(counts.values())) == 1,
+    )

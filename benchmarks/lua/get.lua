@@ -1,0 +1,2 @@
+-- GET the URL wrk was given, again and again.
+dofile("report.lua")

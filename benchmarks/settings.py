@@ -1,0 +1,11 @@
+"""The benchmark settings: the shop's, plus the CRUD baseline app and its URL.
+
+`make bench` runs the shop (in process and under gunicorn) with these; the baseline app is
+never in the shop's own settings.
+"""
+
+from shop.settings import *  # noqa: F403
+from shop.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks.crud"]
+ROOT_URLCONF = "benchmarks.urls"
