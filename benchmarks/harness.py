@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from shop.env import env
+
 ROOT = Path(__file__).resolve().parent.parent
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
-SECONDS = int(os.environ.get("BENCH_SECONDS", 5))
-PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = os.environ.get("BENCH_DB", "shop_bench")  # dropped and created again each run
+ROUNDS = env("BENCH_ROUNDS", 3)
+SECONDS = env("BENCH_SECONDS", 5)  # each wrk run
+PG = env("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = env("BENCH_DB", "shop_bench")  # dropped and created again each run
 DB_URL = f"{PG}/{DB_NAME}"
 BENCH_PRODUCTS = 200
 # The shop's settings plus the CRUD baseline app and its URL (benchmarks/settings.py).
@@ -83,7 +85,7 @@ def configure_django() -> None:
     os.environ.update(
         DATABASE_URL=DB_URL,
         DEBUG="0",
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        SECRET_KEY=env("SECRET_KEY", "") or secrets.token_urlsafe(40),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SHOP_HTTPS="0",
         SHOP_PLAIN_STATIC="1",

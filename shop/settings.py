@@ -1,12 +1,40 @@
-"""Settings, read from the environment.
+"""Settings, read from the environment by one helper, ``shop.env.env`` (see its docstring
+for how values are written: on/off, numbers, comma-separated lists, durations).
 
-DATABASE_URL  the database (default: an SQLite file in var/)
-DEBUG         "1"/"true" for development; off by default
-SECRET_KEY    required when DEBUG is off
-ALLOWED_HOSTS comma-separated host names
+Every variable, with its default (the README lists the same):
+
+DATABASE_URL            the database (default: an SQLite file, var/db.sqlite3)
+DEBUG                   on for development (default off; ``make run`` and a bare
+                        ``manage.py`` turn it on)
+SECRET_KEY              required when DEBUG is off
+ALLOWED_HOSTS           comma-separated host names (default 127.0.0.1,localhost with
+                        DEBUG on, none without)
+SHOP_CURRENCY           the shop's currency (default EUR)
+SHOP_SNAPSHOT_EVERY     store an aggregate's state every N events (default 100; 0: never)
+SHOP_RECENT_STATES      streams whose last state each process keeps (default 1000; 0: none)
+SHOP_HTTPS              HTTPS redirect, HSTS and secure cookies when DEBUG is off
+                        (default on; off for loopback servers without TLS)
+SECURE_SSL_REDIRECT     with SHOP_HTTPS: redirect plain HTTP to HTTPS (default on)
+SECURE_HSTS_SECONDS     with SHOP_HTTPS: the HSTS max-age (default 365d)
+SHOP_PLAIN_STATIC       serve static files without whitenoise's manifest, so no
+                        collectstatic is needed (default off; on with DEBUG)
+AXES_FAILURE_LIMIT      failed log-ins that lock a user name and address out for 15
+                        minutes (default 5)
+EMAIL_BACKEND           Django's email backend (default SMTP; the console with DEBUG)
+EMAIL_HOST, EMAIL_PORT  the SMTP server (default localhost, 25)
+DEFAULT_FROM_EMAIL      the sender of the shop's emails (default shop@example.com)
+LOG_LEVEL               the root logger's level (default INFO)
+
+With PostgreSQL:
+
+DB_POOL_MAX_SIZE        connections in each process's pool (default 10)
+DB_POOL_TIMEOUT         how long a request waits for a connection before a 503 (default 10s)
+DB_CONNECT_TIMEOUT      how long opening a connection may take (default 5s)
+DB_PREPARE_THRESHOLD    runs of a statement before it is prepared (default 5; off: never)
+DB_RELEASE_LOCKS_EARLY  let a stream's lock go before the commit is flushed (default on;
+                        off: plain commits)
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,23 +42,14 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from shop.env import env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+DEBUG = env("DEBUG", False)
 
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_flag("DEBUG")
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -39,7 +58,7 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
     "shop",
@@ -99,7 +118,7 @@ TEMPLATES = [
 SQLITE_PATH = BASE_DIR / "var" / "db.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        env("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
     )
 }
 _db = DATABASES["default"]
@@ -118,18 +137,20 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a commit that can release a stream's lock before the WAL flush
     # (shop/postgres/base.py). DB_RELEASE_LOCKS_EARLY=off makes every commit a plain one.
     _db["ENGINE"] = "shop.postgres"
-    _db["RELEASE_LOCKS_EARLY"] = os.environ.get("DB_RELEASE_LOCKS_EARLY", "on") != "off"
+    _db["RELEASE_LOCKS_EARLY"] = env("DB_RELEASE_LOCKS_EARLY", True)
     # psycopg 3 with Django's connection pool; pooling refuses persistent connections.
     _db["CONN_MAX_AGE"] = 0
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["pool"] = {
         "min_size": 1,
-        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", 10)),
+        "max_size": env("DB_POOL_MAX_SIZE", 10),
         # How long a request waits for a connection before the shop answers 503.
-        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", 10)),
+        "timeout": env("DB_POOL_TIMEOUT", timedelta(seconds=10)).total_seconds(),
     }
-    _db["OPTIONS"]["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", 5))
+    _db["OPTIONS"]["connect_timeout"] = round(
+        env("DB_CONNECT_TIMEOUT", timedelta(seconds=5)).total_seconds()
+    )
     # A hung worker cannot hold a row lock (or a stream's next version) forever.
     _db["OPTIONS"]["options"] = "-c idle_in_transaction_session_timeout=30000"
     # Parameters travel apart from the SQL, and a statement a connection has run 5 times is
@@ -137,8 +158,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # statements cost. Behind a pooler that cannot keep prepared statements (PgBouncer in
     # transaction mode before 1.21), DB_PREPARE_THRESHOLD=off turns preparing off.
     _db["OPTIONS"]["server_side_binding"] = True
-    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "5")
-    _db["OPTIONS"]["prepare_threshold"] = None if _prepare == "off" else int(_prepare)
+    _db["OPTIONS"]["prepare_threshold"] = env("DB_PREPARE_THRESHOLD", 5, off=None)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -153,7 +173,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -179,14 +199,14 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR")
+SHOP_CURRENCY = env("SHOP_CURRENCY", "EUR")
 
 # Store an aggregate's state every N events of its stream (0: never). A busy stream loads
 # from its process's recent state instead, so a snapshot serves cold loads only.
-SHOP_SNAPSHOT_EVERY = int(os.environ.get("SHOP_SNAPSHOT_EVERY", 100))
+SHOP_SNAPSHOT_EVERY = env("SHOP_SNAPSHOT_EVERY", 100)
 # Each process keeps the state its last command on a stream committed, for this many
 # streams (0: none); see shop/snapshots.py.
-SHOP_RECENT_STATES = int(os.environ.get("SHOP_RECENT_STATES", 1000))
+SHOP_RECENT_STATES = env("SHOP_RECENT_STATES", 1000)
 
 # --- Static files ----------------------------------------------------------------------------
 
@@ -198,7 +218,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_flag("SHOP_PLAIN_STATIC")
+            if DEBUG or env("SHOP_PLAIN_STATIC", False)
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -223,10 +243,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 # Behind HTTPS (the default in production): redirect, HSTS, cookies only over TLS.
 # SHOP_HTTPS=0 is for servers on a loopback address without TLS (load tests).
-if not DEBUG and env_flag("SHOP_HTTPS", True):
-    SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
+if not DEBUG and env("SHOP_HTTPS", True):
+    SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_SECONDS = round(env("SECURE_HSTS_SECONDS", timedelta(days=365)).total_seconds())
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -234,7 +254,7 @@ if not DEBUG and env_flag("SHOP_HTTPS", True):
 
 # --- Email, logging --------------------------------------------------------------------------
 
-EMAIL_BACKEND_PATH = os.environ.get(
+EMAIL_BACKEND_PATH = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
@@ -243,15 +263,15 @@ EMAIL_BACKEND_PATH = os.environ.get(
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
-        "host": os.environ.get("EMAIL_HOST", "localhost"),
-        "port": int(os.environ.get("EMAIL_PORT", 25)),
+        "host": env("EMAIL_HOST", "localhost"),
+        "port": env("EMAIL_PORT", 25),
     }
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "shop@example.com")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
