@@ -62,6 +62,13 @@ class CouponUsedUp(Exception):
         self.code = code
 
 
+# What each command may emit (docs/events.md is generated from it).
+COMMANDS: dict[type, tuple[type, ...]] = {
+    RedeemCoupon: (CouponRedeemed,),
+    ReleaseRedemption: (CouponRedemptionReleased,),
+}
+
+
 def decide(command, state: CouponUsage) -> list:
     match command:
         case RedeemCoupon(order_id=order_id) if order_id in state.orders:

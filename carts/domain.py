@@ -277,6 +277,19 @@ class NothingToUndo(CartError):
 # --- Decide / evolve -----------------------------------------------------------------------
 
 
+# What each command may emit (docs/events.md is generated from it).
+COMMANDS: dict[type, tuple[type, ...]] = {
+    AddItem: (ItemAdded,),
+    RemoveItem: (ItemRemoved,),
+    ChangeQuantity: (ItemQuantityChanged, ItemRemoved),
+    ApplyCoupon: (CouponApplied,),
+    RemoveCoupon: (CouponRemoved,),
+    MergeCart: (CartMerged,),
+    CloseAsMerged: (CartMergedInto,),
+    CheckoutCart: (CartCheckedOut,),
+}
+
+
 def decide(command: Command, state: Cart) -> list[Event]:
     match command, state:
         case CloseAsMerged(target_cart_id=target), Cart(merged_into=merged) if merged == target:

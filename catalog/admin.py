@@ -11,8 +11,13 @@ from django.urls import path, reverse
 from catalog import services
 from catalog.domain import ProductError
 from catalog.models import Category, Product
-from shop.admin import ReadOnlyAdmin, stream_link
+from shop.admin import ReadOnlyAdmin, register_stream_names, stream_link
 from shop.aggregates import CommandContext
+
+# A timeline that mentions a product's stream (a cart's lines, an order's) names it.
+register_stream_names(
+    "product", lambda ids: dict(Product.objects.filter(id__in=ids).values_list("id", "name"))
+)
 
 
 @admin.register(Category)

@@ -161,6 +161,17 @@ class InsufficientStock(ProductError):
 # --- Decide / evolve -----------------------------------------------------------------------
 
 
+# What each command may emit (docs/events.md is generated from it).
+COMMANDS: dict[type, tuple[type, ...]] = {
+    ListProduct: (ProductListed,),
+    ChangePrice: (ProductPriceChanged,),
+    AdjustStock: (StockAdjusted,),
+    ReserveStock: (StockReserved,),
+    ReleaseStock: (StockReleased,),
+    DelistProduct: (ProductDelisted,),
+}
+
+
 def decide(command: Command, state: Product) -> list[Event]:
     match command, state:
         case ListProduct(), Product(listed=True):

@@ -261,6 +261,16 @@ def _totals_add_up(command: PlaceOrder) -> bool:
     )
 
 
+# What each command may emit (docs/events.md is generated from it).
+COMMANDS: dict[type, tuple[type, ...]] = {
+    PlaceOrder: (OrderPlaced,),
+    MarkPaid: (OrderPaid,),
+    MarkShipped: (OrderShipped,),
+    Cancel: (OrderCancelled,),
+    ClaimOrder: (OrderClaimed,),
+}
+
+
 def decide(command: Command, state: Order) -> list[Event]:
     match command, state:
         case PlaceOrder(), Order(status=status) if status != Status.NEW:

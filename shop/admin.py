@@ -1,10 +1,16 @@
-"""Staff see everything: the event log, every stream's timeline, and the insight page.
+"""Staff see everything: the event log, every stream's timeline, and the pages apps add.
 
 The log is read-only in the admin, for superusers too. ``stream_link(stream_id)`` links any
-admin page (products, carts, orders) to the stream's timeline.
+admin page (products, carts, orders) to the stream's timeline. The kernel knows no app:
+an app adds a staff page beside the log (``register_staff_page``) and names its streams on
+the timelines that mention them (``register_stream_names``) from its own admin module.
 """
 
+import contextlib
 import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import admin
@@ -14,16 +20,16 @@ from django.db import connections
 from django.db.models import Max, Min, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import Exact
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from shop import aggregates, insight, registry
+from shop import aggregates, registry
 from shop.eventstore import to_recorded
 from shop.models import Event
-from shop.timeline import plain, stream_timeline
+from shop.timeline import TimelineEntry, plain, stream_timeline
 
 
 def pretty_json(value) -> str:
@@ -42,6 +48,80 @@ def stream_link(stream_id: UUID | None, text: str = "Timeline") -> str:
     if stream_id is None:
         return "-"
     return format_html('<a href="{}">{}</a>', stream_url(stream_id), text)
+
+
+# --- What apps add: staff pages, and the names of their streams -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPage:
+    """A page an app adds beside the event log, for staff who may read events.
+
+    Served at /admin/shop/event/<name>/ (URL name ``admin:shop_event_<name>``) and linked
+    from the admin index ("<title>: <summary>") and the event list. ``view(request,
+    context)`` gets the admin's context for the page and returns the response.
+    """
+
+    name: str
+    title: str
+    summary: str
+    view: Callable[[HttpRequest, dict], HttpResponse]
+
+    @property
+    def url(self) -> str:
+        return reverse(f"admin:shop_event_{self.name}")
+
+
+STAFF_PAGES: dict[str, StaffPage] = {}
+# stream type -> names(ids) -> {id: display name} for the streams of that type it knows
+STREAM_NAMES: dict[str, Callable[[list[UUID]], dict[UUID, str]]] = {}
+
+
+def register_staff_page(page: StaffPage) -> None:
+    STAFF_PAGES[page.name] = page
+
+
+def register_stream_names(stream_type: str, names: Callable[[list[UUID]], dict[UUID, str]]) -> None:
+    STREAM_NAMES[stream_type] = names
+
+
+def mentioned_streams(
+    stream_id: UUID, timeline: Iterable[TimelineEntry]
+) -> list[tuple[UUID, str, str]]:
+    """(id, stream type, name) of the other streams a stream's events or states name.
+
+    A stream is named by an ``…_id`` field holding its id; its name comes from the app that
+    registered names for its stream type ("" where none did).
+    """
+    found: set[UUID] = set()
+
+    def collect(value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key.endswith("_id") and isinstance(item, str):
+                    with contextlib.suppress(ValueError):
+                        found.add(UUID(item))
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    for entry in timeline:
+        collect(plain(entry.event))
+        collect(plain(entry.state))
+    found.discard(stream_id)
+    types = dict(
+        Event.objects.filter(stream_id__in=found, version=1).values_list("stream_id", "stream_type")
+    )
+    by_type: dict[str, list[UUID]] = defaultdict(list)
+    for stream, stream_type in types.items():
+        by_type[stream_type].append(stream)
+    names: dict[UUID, str] = {}
+    for stream_type, ids in by_type.items():
+        if stream_type in STREAM_NAMES:
+            names.update(STREAM_NAMES[stream_type](ids))
+    streams = [(stream, kind, names.get(stream, "")) for stream, kind in types.items()]
+    return sorted(streams, key=lambda s: (s[1], s[2], str(s[0])))
 
 
 # --- List filters from the registry: no DISTINCT over a million rows ------------------------
@@ -189,7 +269,10 @@ class EventAdmin(ReadOnlyAdmin):
         view = self.admin_site.admin_view
         return [
             path("stream/<uuid:stream_id>/", view(self.stream_view), name="shop_event_stream"),
-            path("insight/", view(self.insight_view), name="shop_event_insight"),
+            *(
+                path(f"{page.name}/", view(self.staff_page_view(page)), name=f"shop_event_{name}")
+                for name, page in STAFF_PAGES.items()
+            ),
             *super().get_urls(),
         ]
 
@@ -237,16 +320,14 @@ class EventAdmin(ReadOnlyAdmin):
             stream_type=rows[0].stream_type,
             decider=decider,
             entries=entries,
-            products=insight.product_names(timeline),
+            mentioned=mentioned_streams(stream_id, timeline),
             initial_state=pretty_json(plain(decider.initial_state)) if decider else "",
         )
         return TemplateResponse(request, "admin/shop/event/stream.html", context)
 
-    def insight_view(self, request):
-        context = self._context(request, "Insight")
-        try:
-            hours = max(1, min(int(request.GET.get("hours", 24)), 24 * 90))
-        except ValueError:
-            hours = 24
-        context.update(insight.build(hours=hours))
-        return TemplateResponse(request, "admin/shop/event/insight.html", context)
+    def staff_page_view(self, page: StaffPage):
+        def view(request):
+            return page.view(request, self._context(request, page.title))
+
+        view.__name__ = f"{page.name}_view"
+        return view

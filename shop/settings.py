@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "carts",
     "orders",
     "accounts",
+    "insight",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

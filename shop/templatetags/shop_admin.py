@@ -77,3 +77,11 @@ def calendar_date_hierarchy(cl):
         ],
         "field_name": cl.model._meta.get_field(field_name).verbose_name,
     }
+
+
+@register.simple_tag
+def staff_pages():
+    """The pages apps add beside the event log (shop.admin.register_staff_page)."""
+    from shop.admin import STAFF_PAGES
+
+    return list(STAFF_PAGES.values())

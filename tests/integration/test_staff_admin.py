@@ -1,7 +1,9 @@
-"""Staff pages in the admin: the event log, stream timelines, insight, product commands."""
+"""Staff pages in the admin: the event log, stream timelines, product commands.
+
+The fixtures (``products``, ``cart``, ``staff``) are in tests/integration/conftest.py.
+"""
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,24 +26,6 @@ from tests.journeys import checked_out_cart, staff_user
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def products():
-    return ProductFactory(name="Kenya AA", price=Decimal("9.50")), ProductFactory(name="Sencha")
-
-
-@pytest.fixture
-def cart(products):
-    cart_id, _ = checked_out_cart(*products)
-    return cart_id
-
-
-@pytest.fixture
-def staff(client):
-    user = staff_user()
-    client.force_login(user)
-    return user
 
 
 def staff_urls(cart_id, product):
@@ -127,6 +111,19 @@ def test_the_timeline_state_column_is_the_aggregates_own_fold(client, staff, car
     assert "Kenya AA" in page and "Sencha" in page  # the products are named
 
 
+def test_a_timeline_names_the_streams_it_mentions_through_their_apps(client, staff, cart, products):
+    kept, removed = products
+    response = client.get(f"/admin/shop/event/stream/{cart}/")
+    # The cart's events name both products; the catalog app names product streams.
+    assert response.context["mentioned"] == [
+        (kept.id, "product", "Kenya AA"),
+        (removed.id, "product", "Sencha"),
+    ]
+    assert f'href="/admin/shop/event/stream/{removed.id}/">Sencha</a>' in (
+        response.content.decode()
+    )
+
+
 def test_the_event_list_links_every_row_to_its_stream(client, staff, cart):
     page = client.get("/admin/shop/event/").content.decode()
     assert page.count(f'href="/admin/shop/event/stream/{cart}/"') == 4
@@ -210,51 +207,6 @@ def test_staff_without_change_permission_cannot_send_product_commands(client, pr
     client.force_login(staff_user(permissions=[("catalog", "view_product")]))
     url = f"/admin/catalog/product/{products[0].id}/commands/"
     assert client.post(url, {"price": "1", "stock": "1"}).status_code == 403
-
-
-def _old_cart(product, *, hours_ago: int, quantity=2):
-    cart_id = uuid.uuid4()
-    Event.objects.bulk_create(
-        [
-            Event(
-                stream_type="cart",
-                stream_id=cart_id,
-                version=1,
-                event_type="ItemAdded",
-                schema_version=2,
-                data={
-                    "product_id": str(product.id),
-                    "quantity": quantity,
-                    "unit_price": {"amount": "9.50", "currency": "EUR"},
-                },
-                metadata={"actor": "guest:old"},
-                recorded_at=timezone.now() - timedelta(hours=hours_ago),
-            )
-        ]
-    )
-    return cart_id
-
-
-def test_insight_counts_the_funnel_abandoned_carts_and_removals(client, staff, cart, products):
-    kept = products[0]
-    old = _old_cart(kept, hours_ago=30)
-    recent = _old_cart(kept, hours_ago=2)
-    response = client.get("/admin/shop/event/insight/")
-    funnel = {bar["label"]: bar["n"] for bar in response.context["funnel"]["bars"]}
-    assert funnel == {"Carts started": 3, "Items added": 3, "Checked out": 1}
-    abandoned = response.context["abandoned"]
-    assert [c["stream_id"] for c in abandoned["carts"]] == [old]
-    assert abandoned["carts"][0]["value"] == "19.00 EUR"
-    removed_bars = response.context["removed"]["bars"]
-    assert [(b["label"], b["n"]) for b in removed_bars] == [("Sencha", 1)]
-    page = response.content.decode()
-    assert "<svg" in page and "style=" not in page
-    assert str(recent) not in page
-    wider = client.get("/admin/shop/event/insight/", {"hours": 1}).context["abandoned"]
-    assert {c["stream_id"] for c in wider["carts"]} == {old, recent}
-    per_day = response.context["per_day"]
-    today = per_day["columns"][-1]
-    assert today["total"] == Event.objects.filter(recorded_at__date=timezone.localdate()).count()
 
 
 def test_cart_and_product_pages_link_to_their_streams(client, staff, cart, products):

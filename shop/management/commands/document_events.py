@@ -1,4 +1,8 @@
-"""Write docs/events.md, the event catalogue, from the event registry and the domain code."""
+"""Write docs/events.md, the event catalogue, from the event registry and the domain code.
+
+Each domain module declares what its commands may emit (``COMMANDS = {Command: (Event,
+...), ...}`` beside its ``decide``); the catalogue reads that, so this command knows no app.
+"""
 
 import dataclasses
 import sys
@@ -11,33 +15,6 @@ from shop import aggregates, registry
 
 DEFAULT_PATH = Path(settings.BASE_DIR) / "docs" / "events.md"
 
-# Which command (a class in the event's own domain module) emits each event. Declared by
-# hand, checked against the code: a command named here that does not exist beside the
-# event fails the generator. An event missing here is listed as "not declared".
-EMITTED_BY: dict[str, tuple[str, ...]] = {
-    "ProductListed": ("ListProduct",),
-    "ProductPriceChanged": ("ChangePrice",),
-    "StockAdjusted": ("AdjustStock",),
-    "StockReserved": ("ReserveStock",),
-    "StockReleased": ("ReleaseStock",),
-    "ProductDelisted": ("DelistProduct",),
-    "ItemAdded": ("AddItem",),
-    "ItemQuantityChanged": ("ChangeQuantity",),
-    "ItemRemoved": ("RemoveItem", "ChangeQuantity"),
-    "CouponApplied": ("ApplyCoupon",),
-    "CouponRemoved": ("RemoveCoupon",),
-    "CartMerged": ("MergeCart",),
-    "CartMergedInto": ("CloseAsMerged",),
-    "CartCheckedOut": ("CheckoutCart",),
-    "CouponRedeemed": ("RedeemCoupon",),
-    "CouponRedemptionReleased": ("ReleaseRedemption",),
-    "OrderPlaced": ("PlaceOrder",),
-    "OrderPaid": ("MarkPaid",),
-    "OrderShipped": ("MarkShipped",),
-    "OrderCancelled": ("Cancel",),
-    "OrderClaimed": ("ClaimOrder",),
-}
-
 
 def _field(f: dataclasses.Field) -> str:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", repr(f.type))
@@ -48,17 +25,10 @@ def _field(f: dataclasses.Field) -> str:
 
 
 def _emitted_by(event_type: registry.EventType) -> str:
-    names = EMITTED_BY.get(event_type.name)
-    if not names:
-        return "not declared"
-    module = sys.modules[event_type.cls.__module__]
-    for name in names:
-        if not isinstance(getattr(module, name, None), type):
-            raise CommandError(
-                f"EMITTED_BY says {name} emits {event_type.name}, "
-                f"but {module.__name__} has no command {name}"
-            )
-    return ", ".join(f"`{name}`" for name in names)
+    """The commands that may emit the event, from ``COMMANDS`` in the event's own module."""
+    commands = getattr(sys.modules[event_type.cls.__module__], "COMMANDS", {})
+    names = [command.__name__ for command, events in commands.items() if event_type.cls in events]
+    return ", ".join(f"`{name}`" for name in names) or "not declared"
 
 
 def render() -> str:

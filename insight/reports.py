@@ -1,8 +1,9 @@
 """The numbers behind the staff insight page, read from the event log.
 
-Event type names are the public contract (docs/events.md), so the log can be read by name
-without importing the apps: carts are streams of type ``cart``; products are named by their
-``ProductListed`` event. Charts are plain geometry for server-rendered SVG.
+Event type names are the public contract (docs/events.md), so the log is read by name:
+carts are streams of type ``cart`` (their state folded by the cart's registered decider);
+products are named by their ``ProductListed`` event. Charts are plain geometry for
+server-rendered SVG.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from django.utils import timezone
 from shop import aggregates, registry
 from shop.eventstore import to_recorded
 from shop.models import Event
-from shop.timeline import TimelineEntry, plain
 
 DAYS = 14
 CLOSING_EVENTS = ("CartCheckedOut", "CartMergedInto")
@@ -41,27 +41,6 @@ def _names(product_ids) -> dict[str, str]:
             continue
     listed = Event.objects.filter(event_type="ProductListed", stream_id__in=ids)
     return {str(row.stream_id): row.data.get("name", "") for row in listed}
-
-
-def product_names(timeline: list[TimelineEntry]) -> list[tuple[str, str]]:
-    """(id, name) of every product a stream's events or states mention."""
-    found: set[str] = set()
-
-    def collect(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "product_id" and isinstance(item, str):
-                    found.add(item)
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-
-    for entry in timeline:
-        collect(plain(entry.event))
-        collect(plain(entry.state))
-    names = _names(found)
-    return sorted(((pid, names.get(pid, "?")) for pid in found), key=lambda p: p[1])
 
 
 def events_per_day(days: int = DAYS) -> dict[str, Any]:
