@@ -31,8 +31,8 @@ DB_POOL_MAX_SIZE        connections in each process's pool (default 10)
 DB_POOL_TIMEOUT         how long a request waits for a connection before a 503 (default 10s)
 DB_CONNECT_TIMEOUT      how long opening a connection may take (default 5s)
 DB_PREPARE_THRESHOLD    runs of a statement before it is prepared (default 5; off: never)
-DB_RELEASE_LOCKS_EARLY  let a stream's lock go before the commit is flushed (default on;
-                        off: plain commits)
+DB_RELEASE_LOCKS_EARLY  let a stream's lock go before the commit is flushed (default off:
+                        plain commits, nothing visible before it is durable; on: opt in)
 """
 
 from datetime import timedelta
@@ -136,9 +136,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         SQLITE_PATH.parent.mkdir(exist_ok=True)
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a commit that can release a stream's lock before the WAL flush
-    # (shop/postgres/base.py). DB_RELEASE_LOCKS_EARLY=off makes every commit a plain one.
+    # (shop/postgres/base.py): off by default, so nothing is visible before it is durable;
+    # DB_RELEASE_LOCKS_EARLY=on opts in.
     _db["ENGINE"] = "shop.postgres"
-    _db["RELEASE_LOCKS_EARLY"] = env("DB_RELEASE_LOCKS_EARLY", True)
+    _db["RELEASE_LOCKS_EARLY"] = env("DB_RELEASE_LOCKS_EARLY", False)
     # psycopg 3 with Django's connection pool; pooling refuses persistent connections.
     _db["CONN_MAX_AGE"] = 0
     _db["CONN_HEALTH_CHECKS"] = True

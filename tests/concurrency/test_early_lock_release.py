@@ -1,5 +1,6 @@
-"""A command on a stream releases the stream's lock before its commit is flushed, and still
-returns only once the commit is on disk (shop/postgres/base.py)."""
+"""With DB_RELEASE_LOCKS_EARLY=on, a command on a stream releases the stream's lock before its
+commit is flushed, and still returns only once the commit is on disk (shop/postgres/base.py).
+Off by default: a plain commit."""
 
 import uuid
 
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from carts import domain
 from carts.models import CartLine
 from carts.services import CART
-from shop import aggregates, eventstore
+from shop import aggregates, eventstore, unitofwork
 from shop.money import Money
 from shop.postgres.base import COMMIT_THEN_FLUSH
 from tests.support.servers import shop_setting
@@ -23,7 +24,7 @@ def add(cart_id: uuid.UUID, product_id: uuid.UUID) -> aggregates.Outcome:
     command = domain.AddItem(
         product_id=product_id, quantity=1, unit_price=Money("4.00", "EUR"), available=99
     )
-    return aggregates.execute(CART, cart_id, command, CONTEXT)
+    return unitofwork.execute(CART, cart_id, command, CONTEXT)
 
 
 def wal(position: str) -> int:
@@ -36,43 +37,49 @@ def commit_statements(captured: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if "COMMIT" in q["sql"]]
 
 
-def test_a_command_commits_with_an_early_lock_release():
+@pytest.fixture
+def early_release():
+    """Opt in, as DB_RELEASE_LOCKS_EARLY=on does."""
+    before = connection.settings_dict.get("RELEASE_LOCKS_EARLY")
+    connection.settings_dict["RELEASE_LOCKS_EARLY"] = True
+    yield
+    connection.settings_dict["RELEASE_LOCKS_EARLY"] = before
+
+
+def test_off_by_default_a_command_commits_plainly():
+    assert not connection.settings_dict.get("RELEASE_LOCKS_EARLY")
+    with CaptureQueriesContext(connection) as captured:
+        add(uuid.uuid4(), uuid.uuid4())
+    assert commit_statements(captured) == ["COMMIT"]
+
+
+def test_a_command_commits_with_an_early_lock_release(early_release):
     with CaptureQueriesContext(connection) as captured:
         add(uuid.uuid4(), uuid.uuid4())
     assert commit_statements(captured) == [COMMIT_THEN_FLUSH]
 
 
-def test_a_transaction_without_a_stream_lock_commits_plainly():
+def test_a_transaction_without_a_stream_lock_commits_plainly(early_release):
     cart_id = uuid.uuid4()
     add(cart_id, uuid.uuid4())
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
-        aggregates.load_state(CART, cart_id)  # no lock
+        unitofwork.load_state(CART, cart_id)  # no lock
     assert commit_statements(captured) == ["COMMIT"]
 
 
-def test_a_rolled_back_transaction_leaves_the_next_commit_plain():
+def test_a_rolled_back_transaction_leaves_the_next_commit_plain(early_release):
     class Abandoned(Exception):
         pass
 
     with pytest.raises(Abandoned), transaction.atomic():
-        aggregates.load_state(CART, uuid.uuid4(), lock=True)
+        unitofwork.load_state(CART, uuid.uuid4(), lock=True)
         raise Abandoned
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
-        aggregates.load_state(CART, uuid.uuid4())
+        unitofwork.load_state(CART, uuid.uuid4())
     assert commit_statements(captured) == ["COMMIT"]
 
 
-def test_it_can_be_turned_off():
-    connection.settings_dict["RELEASE_LOCKS_EARLY"] = False
-    try:
-        with CaptureQueriesContext(connection) as captured:
-            add(uuid.uuid4(), uuid.uuid4())
-    finally:
-        connection.settings_dict["RELEASE_LOCKS_EARLY"] = True
-    assert commit_statements(captured) == ["COMMIT"]
-
-
-def test_a_command_returns_only_once_its_commit_is_on_disk():
+def test_a_command_returns_only_once_its_commit_is_on_disk(early_release):
     """The WAL is flushed past each command's writes by the time the command returns.
 
     Without the flush after the early COMMIT, the WAL writer would flush those commits
@@ -81,7 +88,7 @@ def test_a_command_returns_only_once_its_commit_is_on_disk():
     cart_id = uuid.uuid4()
     for _ in range(20):
         with transaction.atomic():
-            loaded = aggregates.load_state(CART, cart_id, lock=True)
+            loaded = unitofwork.load_state(CART, cart_id, lock=True)
             eventstore.append(
                 stream_type="cart",
                 stream_id=cart_id,
@@ -106,12 +113,12 @@ def test_a_command_returns_only_once_its_commit_is_on_disk():
     assert unflushed > 0
 
 
-def test_a_commit_that_fails_stores_nothing_and_the_connection_goes_on():
+def test_a_commit_that_fails_stores_nothing_and_the_connection_goes_on(early_release):
     """A deferred check fails at COMMIT: the early release's transaction rolls back whole."""
     cart_id = uuid.uuid4()
     add(cart_id, uuid.uuid4())
     with pytest.raises(IntegrityError), transaction.atomic():
-        aggregates.load_state(CART, cart_id, lock=True)
+        unitofwork.load_state(CART, cart_id, lock=True)
         # The line's cart has no summary: its deferred foreign key fails at COMMIT.
         CartLine.objects.create(
             cart_id=uuid.uuid4(), product_id=uuid.uuid4(), quantity=1, unit_price=1, currency="EUR"
@@ -120,7 +127,7 @@ def test_a_commit_that_fails_stores_nothing_and_the_connection_goes_on():
     assert CartLine.objects.filter(cart_id=cart_id).count() == 2
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "True"), ("on", "True"), ("off", "False")])
+@pytest.mark.parametrize(("value", "expected"), [(None, "False"), ("on", "True"), ("off", "False")])
 def test_db_release_locks_early_sets_the_backend_up(value, expected):
     shown = shop_setting(
         "settings.DATABASES['default']['ENGINE'], "
