@@ -82,7 +82,7 @@ def build_product(length: int, snapshots_on: bool) -> uuid.UUID:
                 expected_version=2 + start,
             )
     if snapshots_on and length >= 100:
-        from shop.aggregates import load_state
+        from shop.unitofwork import load_state
 
         with snapshots_alone(0):
             loaded = load_state(PRODUCT, product_id)
@@ -93,7 +93,7 @@ def build_product(length: int, snapshots_on: bool) -> uuid.UUID:
 def add_item_timer(cart_id, product):
     from carts import domain
     from carts.services import CART
-    from shop.aggregates import execute
+    from shop.unitofwork import execute
 
     command = domain.AddItem(
         product_id=product.id, quantity=1, unit_price=product.unit_price, available=10**6
@@ -105,7 +105,7 @@ def add_item_timer(cart_id, product):
 def reserve_timer(product_id):
     from catalog import domain
     from catalog.services import PRODUCT
-    from shop.aggregates import execute
+    from shop.unitofwork import execute
 
     command = domain.ReserveStock(quantity=1, order_id=uuid.uuid4())
     context = bench_context()
@@ -324,7 +324,7 @@ def bench_checkout_contention(products) -> None:
     from carts.services import CART
     from orders import domain as order_domain
     from orders.services import CHECKOUT_REFUSALS, order_checkout
-    from shop.aggregates import execute
+    from shop.unitofwork import execute
 
     print("6. checkout under contention (in process, 50 threads)")
     popular = products[-1]

@@ -24,8 +24,8 @@ def bench_peer_library() -> None:
     from carts import domain
     from carts.services import CART
     from catalog.models import Product
-    from shop.aggregates import execute
     from shop.eventstore import events_appended
+    from shop.unitofwork import execute
 
     class Cart(Aggregate):
         @event("Created")

@@ -1,7 +1,9 @@
 """The coupon aggregate: redemptions counted on the coupon's own stream. Pure Python.
 
-A coupon with one use left cannot be redeemed twice: both checkouts load the same version
-of the coupon's stream, and only one can append the next one.
+The one place that decides a coupon is used up (``used_up``, which ``decide`` applies to
+``RedeemCoupon``). A coupon with one use left cannot be redeemed twice: both checkouts load
+the same version of the coupon's stream, and only one can append the next one. The stream
+id is the ``Coupon`` row's ``stream_id``, which stays when staff change the code.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from uuid import UUID
 COUPON_NAMESPACE = uuid.UUID("0b4e2f7c-52a4-4f1e-8f5e-3c0d7a9e6b21")
 
 
-def coupon_stream_id(code: str) -> UUID:
-    """The coupon's stream id: derived from its (case-insensitive) code."""
+def stream_id_for_code(code: str) -> UUID:
+    """The stream id a coupon had before coupons had ids of their own: from its code.
+
+    Coupons that existed then keep it (migration ``carts.0004``); orders placed then name
+    their coupon by code only, so cancelling one finds the stream this way.
+    """
     return uuid.uuid5(COUPON_NAMESPACE, code.strip().upper())
 
 
@@ -69,13 +75,16 @@ COMMANDS: dict[type, tuple[type, ...]] = {
 }
 
 
+def used_up(state: CouponUsage, max_redemptions: int | None) -> bool:
+    """No redemption is left (``None``: unlimited)."""
+    return max_redemptions is not None and state.redemptions >= max_redemptions
+
+
 def decide(command, state: CouponUsage) -> list:
     match command:
         case RedeemCoupon(order_id=order_id) if order_id in state.orders:
             return []
-        case RedeemCoupon(code=code, max_redemptions=limit) if limit is not None and (
-            state.redemptions >= limit
-        ):
+        case RedeemCoupon(code=code, max_redemptions=limit) if used_up(state, limit):
             raise CouponUsedUp(code)
         case RedeemCoupon(code=code, order_id=order_id):
             return [CouponRedeemed(code=code, order_id=order_id)]

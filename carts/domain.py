@@ -46,6 +46,7 @@ class ApplyCoupon:
     coupon: CouponTerms | None  # None: no coupon has that code
     subtotal: Money
     now: datetime
+    used_up: bool = False  # the coupon's own stream says so (carts.coupons.used_up)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -326,6 +327,8 @@ def decide(command: Command, state: Cart) -> list[Event]:
             raise EmptyCart()
         case ApplyCoupon(code=code, coupon=coupon, subtotal=subtotal, now=now), _:
             refusal = coupon_refusal(code, coupon, subtotal, now)
+            if not refusal and command.used_up:
+                refusal = f"The coupon {coupon.code} has been used up."
             if refusal:
                 raise CouponRefused(refusal)
             return [CouponApplied(code=coupon.code)]

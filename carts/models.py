@@ -1,5 +1,6 @@
 """Cart read side: one summary row per cart stream and one row per line."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -94,7 +95,11 @@ class CustomerCart(models.Model):
 
 
 class Coupon(models.Model):
-    """A discount staff manage in the admin. Redemptions are counted on its event stream."""
+    """A discount staff manage in the admin. Redemptions are counted on its event stream.
+
+    The stream is named by ``stream_id``, not by the code, so staff can change the code and
+    the coupon keeps its redemptions (and its limit keeps holding).
+    """
 
     class Kind(models.TextChoices):
         PERCENT = "percent", "Percent off"
@@ -102,6 +107,12 @@ class Coupon(models.Model):
 
     code = models.CharField(
         max_length=40, unique=True, help_text="Case-insensitive; stored in upper case."
+    )
+    stream_id = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="The coupon's event stream (its redemptions); stays when the code changes.",
     )
     kind = models.CharField(max_length=8, choices=Kind, default=Kind.PERCENT)
     value = models.DecimalField(
@@ -136,7 +147,6 @@ class Coupon(models.Model):
     def terms(self):
         from carts.pricing import CouponTerms, DiscountKind
 
-        left = None if self.max_redemptions is None else self.max_redemptions - self.redemptions
         return CouponTerms(
             code=self.code,
             kind=DiscountKind(self.kind),
@@ -145,5 +155,4 @@ class Coupon(models.Model):
             valid_from=self.valid_from,
             valid_until=self.valid_until,
             active=self.active,
-            redemptions_left=left,
         )

@@ -29,7 +29,6 @@ class CouponTerms:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     active: bool = True
-    redemptions_left: int | None = None  # None: unlimited
 
     def describe(self) -> str:
         if self.kind == DiscountKind.PERCENT:
@@ -50,7 +49,10 @@ class Totals:
 def coupon_refusal(
     code: str, coupon: CouponTerms | None, subtotal: Money, now: datetime | None
 ) -> str:
-    """Why ``coupon`` cannot be used on a cart of ``subtotal`` now; "" when it can."""
+    """Why ``coupon`` cannot be used on a cart of ``subtotal`` now; "" when it can.
+
+    Whether any redemption is left is the coupon stream's to say (``carts.coupons``).
+    """
     if coupon is None:
         return f"There is no coupon with the code {code[:40]!r}."
     if not coupon.active:
@@ -59,8 +61,6 @@ def coupon_refusal(
         return f"The coupon {coupon.code} is not valid yet."
     if now and coupon.valid_until is not None and now > coupon.valid_until:
         return f"The coupon {coupon.code} has expired."
-    if coupon.redemptions_left is not None and coupon.redemptions_left <= 0:
-        return f"The coupon {coupon.code} has been used up."
     if subtotal.amount < coupon.minimum_subtotal:
         minimum = Money(coupon.minimum_subtotal, subtotal.currency)
         return f"The coupon {coupon.code} needs a subtotal of at least {minimum}."

@@ -156,15 +156,16 @@ def project_carts(sender, events: list[RecordedEvent], **kwargs) -> None:
 
 
 def project_coupons(sender, events: list[RecordedEvent], **kwargs) -> None:
-    """Coupon.redemptions follows the coupon streams."""
+    """Coupon.redemptions follows the coupon streams (by stream id: codes can change)."""
     if sender != "coupon":
         return
     for recorded in events:
+        coupon = Coupon.objects.filter(stream_id=recorded.stream_id)
         match recorded.event:
-            case CouponRedeemed(code=code):
-                Coupon.objects.filter(code=code).update(redemptions=F("redemptions") + 1)
-            case CouponRedemptionReleased(code=code):
-                Coupon.objects.filter(code=code).update(redemptions=F("redemptions") - 1)
+            case CouponRedeemed():
+                coupon.update(redemptions=F("redemptions") + 1)
+            case CouponRedemptionReleased():
+                coupon.update(redemptions=F("redemptions") - 1)
 
 
 def connect() -> None:
@@ -284,23 +285,23 @@ class CartReplay:
 
 
 class CouponRedemptionReplay:
-    """``project_coupons`` over a whole log: count per code, then one UPDATE per coupon."""
+    """``project_coupons`` over a whole log: count per stream, then one UPDATE per coupon."""
 
     stream_types = frozenset({"coupon"})
 
     def __init__(self) -> None:
-        self.redemptions: Counter[str] = Counter()
+        self.redemptions: Counter[UUID] = Counter()
 
     def apply(self, stream_type: str, events: list[RecordedEvent]) -> None:
         for recorded in events:
             match recorded.event:
-                case CouponRedeemed(code=code):
-                    self.redemptions[code] += 1
-                case CouponRedemptionReleased(code=code):
-                    self.redemptions[code] -= 1
+                case CouponRedeemed():
+                    self.redemptions[recorded.stream_id] += 1
+                case CouponRedemptionReleased():
+                    self.redemptions[recorded.stream_id] -= 1
 
     def write(self) -> None:
         # The reset left every count at 0; coupons are staff rows, a handful, not a log.
-        for code, count in self.redemptions.items():
+        for stream_id, count in self.redemptions.items():
             if count:
-                Coupon.objects.filter(code=code).update(redemptions=count)
+                Coupon.objects.filter(stream_id=stream_id).update(redemptions=count)

@@ -9,14 +9,8 @@ from carts.models import Coupon, CustomerCart
 from carts.selectors import cart_contents
 from catalog.models import Product
 from shop import eventstore
-from shop.aggregates import (
-    CommandContext,
-    Decider,
-    Outcome,
-    execute,
-    load_state,
-    retrying,
-)
+from shop.aggregates import CommandContext, Decider, Outcome
+from shop.unitofwork import Lock, UnitOfWork, execute, load_state, run
 
 CART = Decider(
     stream_type="cart",
@@ -71,13 +65,30 @@ def cart_remove_item(
 def cart_apply_coupon(
     *, cart_id: UUID, code: str, now: datetime, context: CommandContext
 ) -> Outcome[domain.Cart]:
-    """Apply the coupon ``code`` (any case), if it exists and the cart qualifies now."""
+    """Apply the coupon ``code`` (any case), if it exists and the cart qualifies now.
+
+    Whether a limited coupon has a redemption left is read from its own stream.
+    """
     coupon = Coupon.objects.filter(code=code.strip().upper()).first()
     subtotal = cart_contents(cart_id=cart_id, now=now).totals.subtotal
-    command = domain.ApplyCoupon(
-        code=code, coupon=coupon.terms() if coupon else None, subtotal=subtotal, now=now
-    )
-    return execute(CART, cart_id, command, context)
+
+    def work(uow: UnitOfWork):
+        cart = uow.load(CART, cart_id)
+        used_up = False
+        if coupon is not None and coupon.max_redemptions is not None:
+            usage = load_state(COUPON, coupon.stream_id)  # read only: no lock, no append
+            used_up = coupons.used_up(usage.state, coupon.max_redemptions)
+        command = domain.ApplyCoupon(
+            code=code,
+            coupon=coupon.terms() if coupon else None,
+            subtotal=subtotal,
+            now=now,
+            used_up=used_up,
+        )
+        uow.decide(cart, command)
+        return cart
+
+    return run(work, context=context).outcome()
 
 
 def cart_remove_coupon(*, cart_id: UUID, context: CommandContext) -> Outcome[domain.Cart]:
@@ -93,21 +104,16 @@ def cart_undo_removal(
     undone at most once. Only a recent removal of this very cart can be undone.
     """
 
-    def attempt() -> Outcome[domain.Cart]:
-        history = eventstore.load(cart_id)
-        removal = next(
-            (
-                e
-                for e in history
-                if e.position == removal_position and isinstance(e.event, domain.ItemRemoved)
-            ),
-            None,
-        )
+    def work(uow: UnitOfWork):
+        cart = uow.load(CART, cart_id)
+        since = eventstore.load_since(cart_id, position=removal_position)
+        removal = since[0] if since and since[0].position == removal_position else None
         if (
             removal is None
+            or not isinstance(removal.event, domain.ItemRemoved)
             or removal.recorded_at is None
             or now - removal.recorded_at > UNDO_WINDOW
-            or any(e.metadata.get("undoes") == removal_position for e in history)
+            or any(e.metadata.get("undoes") == removal_position for e in since)
         ):
             raise domain.NothingToUndo()
         removed = removal.event
@@ -118,26 +124,10 @@ def cart_undo_removal(
             unit_price=removed.unit_price,
             available=_available(product) if product else 0,
         )
-        state = CART.fold(CART.initial_state, [e.event for e in history])
-        version = history[-1].version
-        new_events = CART.decide(command, state)
-        undo_context = CommandContext(
-            actor=context.actor,
-            command_id=context.command_id,
-            correlation_id=context.correlation_id,
-            causation_id=context.causation_id,
-            extra={**context.extra, "undoes": removal_position},
-        )
-        recorded = eventstore.append(
-            stream_type=CART.stream_type,
-            stream_id=cart_id,
-            events=new_events,
-            expected_version=version,
-            metadata=undo_context.metadata(),
-        )
-        return Outcome(CART.fold(state, new_events), version + len(new_events), recorded)
+        uow.decide(cart, command, undoes=removal_position)
+        return cart
 
-    return retrying(attempt)
+    return run(work, context=context).outcome()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +150,16 @@ def cart_claim_for_customer(
 
     A customer without an open cart takes the guest cart over as it is. Otherwise the guest
     cart's lines fold into the customer's cart (``CartMerged``, capped by stock) and the
-    guest cart closes (``CartMergedInto``), both in one transaction. Merging is idempotent
+    guest cart closes (``CartMergedInto``), both in one unit of work. Merging is idempotent
     per guest cart, so logging in twice or twice at once never adds quantities twice.
     """
 
-    def attempt() -> Claim:
-        guest = load_state(CART, guest_cart_id) if guest_cart_id else None
-        guest_open = guest is not None and _is_open(guest.state)
+    def work(uow: UnitOfWork) -> Claim:
         owned = CustomerCart.objects.filter(user_id=user_id).first()
+        ids = {i for i in (guest_cart_id, owned and owned.cart_id) if i is not None}
+        carts = {cart.stream_id: cart for cart in uow.load_many(CART, ids)}
+        guest = carts.get(guest_cart_id)
+        guest_open = guest is not None and _is_open(guest.state)
         if owned is None:
             if not guest_open:
                 return Claim(None)
@@ -175,7 +167,7 @@ def cart_claim_for_customer(
             return Claim(guest_cart_id)
         if owned.cart_id == guest_cart_id:
             return Claim(owned.cart_id)
-        target = load_state(CART, owned.cart_id)
+        target = carts[owned.cart_id]
         if not _is_open(target.state):  # a stale row: that cart was checked out
             if not guest_open:
                 owned.delete()
@@ -191,20 +183,9 @@ def cart_claim_for_customer(
             lines=guest.state.lines,
             available={product.id: _available(product) for product in stock},
         )
-        merged = CART.decide(merge, target.state)
-        closed = CART.decide(domain.CloseAsMerged(target_cart_id=owned.cart_id), guest.state)
-        for stream_id, loaded, events in (
-            (owned.cart_id, target, merged),
-            (guest_cart_id, guest, closed),
-        ):
-            eventstore.append(
-                stream_type=CART.stream_type,
-                stream_id=stream_id,
-                events=events,
-                expected_version=loaded.version,
-                metadata=context.metadata(),
-            )
+        merged = uow.decide(target, merge)
+        uow.decide(guest, domain.CloseAsMerged(target_cart_id=owned.cart_id))
         lines = merged[0].lines if merged else ()
         return Claim(owned.cart_id, merged_from=guest_cart_id, lines=lines)
 
-    return retrying(attempt)
+    return run(work, context=context, lock=Lock.AFTER_CONFLICT)

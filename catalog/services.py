@@ -7,8 +7,9 @@ from uuid import UUID
 from django.conf import settings
 
 from catalog import domain
-from shop.aggregates import CommandContext, Decider, Outcome, execute
+from shop.aggregates import CommandContext, Decider, Outcome
 from shop.money import Money
+from shop.unitofwork import execute
 
 PRODUCT = Decider(
     stream_type="product",

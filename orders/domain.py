@@ -58,6 +58,7 @@ class PlaceOrder:
     discount: Money
     total: Money
     coupon_code: str | None
+    coupon_id: UUID | None = None  # the coupon's stream
     customer: Customer
     address: Address
     placed_at: datetime
@@ -101,6 +102,7 @@ class OrderPlaced:
     total: Money
     currency: str
     coupon_code: str | None
+    coupon_id: UUID | None = None  # the coupon's stream (absent from orders placed before)
     customer: Customer
     address: Address
     placed_at: datetime
@@ -149,6 +151,7 @@ class Order:
     status: Status = Status.NEW
     lines: tuple[OrderLine, ...] = ()
     coupon_code: str | None = None
+    coupon_id: UUID | None = None
     customer_id: int | None = None  # None: a guest's order, nobody has claimed it
 
 
@@ -289,6 +292,7 @@ def decide(command: Command, state: Order) -> list[Event]:
                     total=command.total,
                     currency=command.total.currency,
                     coupon_code=command.coupon_code,
+                    coupon_id=command.coupon_id,
                     customer=command.customer,
                     address=command.address,
                     placed_at=command.placed_at,
@@ -323,9 +327,13 @@ def decide(command: Command, state: Order) -> list[Event]:
 
 def evolve(state: Order, event: Event) -> Order:
     match event:
-        case OrderPlaced(lines=lines, coupon_code=code, customer=customer):
+        case OrderPlaced(lines=lines, coupon_code=code, coupon_id=coupon_id, customer=customer):
             return Order(
-                status=Status.PLACED, lines=lines, coupon_code=code, customer_id=customer.user_id
+                status=Status.PLACED,
+                lines=lines,
+                coupon_code=code,
+                coupon_id=coupon_id,
+                customer_id=customer.user_id,
             )
         case OrderClaimed(user_id=user_id):
             return replace(state, customer_id=user_id)

@@ -1,11 +1,11 @@
 """Order use cases: checkout (cart, order, product and coupon streams in one transaction),
 and the staff commands that move an order on.
 
-Checkout loads every stream it touches, decides on each, and appends with the version it
-loaded, all inside one ``retrying`` unit: a version conflict on any stream rolls the whole
-attempt back and runs it again against the new state. Streams are always written in the
-same order (cart, order, products sorted by id, coupon) so two checkouts never wait on each
-other in opposite orders.
+Checkout and cancel are units of work (``shop.unitofwork``): they load the streams they
+touch, decide on each, and the unit appends them all with the versions it loaded; a version
+conflict on any stream runs the whole unit again against the new state. Streams are always
+loaded, locked and written in the same order (cart, order, products sorted by id, coupon),
+so two checkouts never wait on each other in opposite orders.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from catalog.domain import ProductError
 from catalog.services import PRODUCT
 from orders import domain
 from orders.models import CheckoutCommand, OrderSummary
-from shop import eventstore
-from shop.aggregates import CommandContext, Decider, Outcome, execute, load_state, retrying
+from shop.aggregates import CommandContext, Decider, Outcome
 from shop.eventstore import ConcurrencyError
 from shop.money import Money
+from shop.unitofwork import Lock, UnitOfWork, execute, run
 
 ORDER = Decider(
     stream_type="order",
@@ -142,16 +142,6 @@ class Checkout:
     attempts: int
 
 
-def _append(decider: Decider, stream_id: UUID, events: list, version: int, meta: dict) -> None:
-    eventstore.append(
-        stream_type=decider.stream_type,
-        stream_id=stream_id,
-        events=events,
-        expected_version=version,
-        metadata=meta,
-    )
-
-
 def order_checkout(
     *,
     cart_id: UUID | None,
@@ -168,33 +158,28 @@ def order_checkout(
     placed the first time. Raises one of ``CHECKOUT_REFUSALS``.
     """
     order_id = uuid.uuid4()
-    attempts = 0
 
-    def work() -> Checkout:
-        nonlocal attempts
-        attempts += 1
-
+    def work(uow: UnitOfWork) -> Checkout:
         done = CheckoutCommand.objects.filter(command_id=command_id).first()
         if done is not None:
             if cart_id is not None and done.cart_id != cart_id:
                 raise domain.CommandIdReused()
-            return Checkout(order_id=done.order_id, placed=False, attempts=attempts)
+            return Checkout(order_id=done.order_id, placed=False, attempts=uow.attempt)
         if cart_id is None:
             raise domain.NothingToCheckOut()
 
         now = timezone.now()
-        meta = context.metadata()
-        cart = load_state(CART, cart_id)
-        cart_events = CART.decide(CheckoutCart(order_id=order_id), cart.state)
-
-        product_ids = sorted({line.product_id for line in cart.state.lines})
-        if attempts > 1:  # lost a race: queue behind the other checkouts of these products
-            eventstore.lock_streams(product_ids)
-        products = {product_id: load_state(PRODUCT, product_id) for product_id in product_ids}
-        for product_id in product_ids:
-            product = products[product_id].state
-            if not product.listed or product.delisted:
-                raise domain.ProductUnavailable(product.name or "A product in your cart")
+        cart = uow.load(CART, cart_id)
+        cart_lines, code = cart.state.lines, cart.state.coupon
+        uow.decide(cart, CheckoutCart(order_id=order_id))  # refuses empty or closed carts
+        order = uow.start(ORDER, order_id)
+        products = {
+            product.stream_id: product
+            for product in uow.load_many(PRODUCT, (line.product_id for line in cart_lines))
+        }
+        for product in products.values():
+            if not product.state.listed or product.state.delisted:
+                raise domain.ProductUnavailable(product.state.name or "A product in your cart")
         lines = tuple(
             domain.OrderLine(
                 product_id=line.product_id,
@@ -202,18 +187,19 @@ def order_checkout(
                 quantity=line.quantity,
                 unit_price=products[line.product_id].state.price,
             )
-            for line in cart.state.lines
+            for line in cart_lines
         )
-        coupon, terms = _coupon_terms(cart.state.coupon)
+        coupon, terms = _coupon_terms(code)
         totals = _totals(((line.quantity, line.unit_price) for line in lines), terms, now)
-        # A used-up coupon stops the checkout; one that no longer applies for another reason
-        # (expired, below its minimum) gives no discount, as the checkout page said.
-        if terms is not None and terms.redemptions_left is not None and terms.redemptions_left <= 0:
-            raise coupons.CouponUsedUp(terms.code)
+        if totals.coupon_applies:  # the coupon's stream refuses it when it is used up
+            usage = uow.load(COUPON, coupon.stream_id)
+            redeem = coupons.RedeemCoupon(
+                code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
+            )
+            uow.decide(usage, redeem)
         if expected_total is not None and expected_total != totals.total:
             raise domain.TotalChanged(totals.total)
 
-        _append(CART, cart_id, cart_events, cart.version, meta)
         place = domain.PlaceOrder(
             cart_id=cart_id,
             lines=lines,
@@ -221,24 +207,15 @@ def order_checkout(
             discount=totals.discount,
             total=totals.total,
             coupon_code=totals.coupon_code if totals.coupon_applies else None,
+            coupon_id=coupon.stream_id if totals.coupon_applies else None,
             customer=customer,
             address=address,
             placed_at=now,
         )
-        _append(ORDER, order_id, ORDER.decide(place, domain.INITIAL), 0, meta)
-        for product_id in product_ids:  # sorted: no two checkouts wait on each other crosswise
-            loaded = products[product_id]
-            quantity = cart.state.quantity_of(product_id)
-            reserve = product_domain.ReserveStock(quantity=quantity, order_id=order_id)
-            reserved = PRODUCT.decide(reserve, loaded.state)
-            _append(PRODUCT, product_id, reserved, loaded.version, meta)
-        if totals.coupon_applies:
-            stream_id = coupons.coupon_stream_id(coupon.code)
-            usage = load_state(COUPON, stream_id)
-            redeem = coupons.RedeemCoupon(
-                code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
-            )
-            _append(COUPON, stream_id, COUPON.decide(redeem, usage.state), usage.version, meta)
+        uow.decide(order, place)
+        for line in cart_lines:
+            reserve = product_domain.ReserveStock(quantity=line.quantity, order_id=order_id)
+            uow.decide(products[line.product_id], reserve)
         try:
             CheckoutCommand.objects.create(
                 command_id=command_id, cart_id=cart_id, order_id=order_id, created_at=now
@@ -249,10 +226,10 @@ def order_checkout(
         transaction.on_commit(
             functools.partial(order_send_confirmation, order_id=order_id), robust=True
         )
-        return Checkout(order_id=order_id, placed=True, attempts=attempts)
+        return Checkout(order_id=order_id, placed=True, attempts=uow.attempt)
 
     try:
-        return retrying(work, attempts=CHECKOUT_ATTEMPTS)
+        return run(work, context=context, lock=Lock.AFTER_CONFLICT, attempts=CHECKOUT_ATTEMPTS)
     except ConcurrencyError:
         raise domain.CheckoutBusy() from None
 
@@ -280,20 +257,22 @@ def order_claim_for_customer(
     """Make the guest orders ``order_ids`` the customer's: ``OrderClaimed`` on each stream.
 
     Called at sign-up and log-in with the orders the browser session placed as a guest.
-    One transaction; an order the customer owns already is skipped, one another customer
+    One unit of work; an order the customer owns already is skipped, one another customer
     owns is left alone. Returns the orders claimed now.
     """
-    claimed = []
-    with transaction.atomic():
-        for order_id in sorted(order_ids):
-            claim = domain.ClaimOrder(user_id=user_id, at=timezone.now())
+    claim = domain.ClaimOrder(user_id=user_id, at=timezone.now())
+
+    def work(uow: UnitOfWork) -> list[UUID]:
+        claimed = []
+        for order in uow.load_many(ORDER, order_ids):
             try:
-                outcome = execute(ORDER, order_id, claim, context)
+                if uow.decide(order, claim):
+                    claimed.append(order.stream_id)
             except domain.OrderError:
                 continue
-            if outcome.recorded:
-                claimed.append(order_id)
-    return claimed
+        return claimed
+
+    return run(work, context=context, lock=Lock.AFTER_CONFLICT)
 
 
 # --- Staff commands ------------------------------------------------------------------------
@@ -311,27 +290,22 @@ def order_cancel(*, order_id: UUID, reason: str = "", context: CommandContext) -
     """Cancel the order, and give back its stock and its coupon redemption, all at once."""
     now = timezone.now()
 
-    def work() -> domain.Order:
-        meta = context.metadata()
-        loaded = load_state(ORDER, order_id)
-        cancelled = ORDER.decide(domain.Cancel(at=now, reason=reason), loaded.state)
-        _append(ORDER, order_id, cancelled, loaded.version, meta)
-        for line in sorted(loaded.state.lines, key=lambda line: line.product_id):
-            product = load_state(PRODUCT, line.product_id)
+    def work(uow: UnitOfWork) -> domain.Order:
+        order = uow.load(ORDER, order_id)
+        placed = order.state
+        uow.decide(order, domain.Cancel(at=now, reason=reason))
+        products = {
+            product.stream_id: product
+            for product in uow.load_many(PRODUCT, (line.product_id for line in placed.lines))
+        }
+        for line in placed.lines:
             release = product_domain.ReleaseStock(quantity=line.quantity, order_id=order_id)
-            _append(
-                PRODUCT,
-                line.product_id,
-                PRODUCT.decide(release, product.state),
-                product.version,
-                meta,
-            )
-        code = loaded.state.coupon_code
-        if code:
-            stream_id = coupons.coupon_stream_id(code)
-            usage = load_state(COUPON, stream_id)
-            release = coupons.ReleaseRedemption(code=code, order_id=order_id)
-            _append(COUPON, stream_id, COUPON.decide(release, usage.state), usage.version, meta)
-        return ORDER.fold(loaded.state, cancelled)
+            uow.decide(products[line.product_id], release)
+        if placed.coupon_code:
+            # Orders placed before coupons had ids name the coupon by its code only.
+            stream_id = placed.coupon_id or coupons.stream_id_for_code(placed.coupon_code)
+            usage = uow.load(COUPON, stream_id)
+            uow.decide(usage, coupons.ReleaseRedemption(code=placed.coupon_code, order_id=order_id))
+        return order.state
 
-    return retrying(work)
+    return run(work, context=context, lock=Lock.AFTER_CONFLICT)

@@ -8,7 +8,7 @@ back together with the events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,7 +56,8 @@ def _is_version_conflict(error: IntegrityError) -> bool:
     if constraint is not None:  # PostgreSQL names the constraint
         return constraint == "event_stream_version_unique"
     message = str(error)  # SQLite names the columns
-    return "shop_event.stream_id" in message and "shop_event.version" in message
+    table = Event._meta.db_table
+    return f"{table}.stream_id" in message and f"{table}.version" in message
 
 
 def append(
@@ -70,7 +71,7 @@ def append(
     """Append ``events`` after ``expected_version``; raise ``ConcurrencyError`` if stale.
 
     Must run inside a transaction (the caller's ``atomic``), which a conflict leaves
-    unusable: retry the whole transaction, as ``shop.aggregates.execute`` does.
+    unusable: retry the whole transaction, as ``shop.unitofwork.run`` does.
     """
     if not events:
         return []
@@ -153,6 +154,12 @@ def load(stream_id: UUID, *, after_version: int = 0) -> list[RecordedEvent]:
     return [to_recorded(row) for row in rows]
 
 
+def load_since(stream_id: UUID, *, position: int) -> list[RecordedEvent]:
+    """The stream's events from the one at ``position`` on (if it is this stream's)."""
+    rows = Event.objects.filter(stream_id=stream_id, position__gte=position).order_by("version")
+    return [to_recorded(row) for row in rows]
+
+
 LOCK_SQL = "SELECT pg_advisory_xact_lock(%s)"
 
 
@@ -169,21 +176,3 @@ def release_locks_before_flush(connection) -> None:
 def lock_key(stream_id: UUID) -> int:
     """The stream's PostgreSQL advisory lock key: its id's first 64 bits."""
     return int.from_bytes(stream_id.bytes[:8], "big", signed=True)
-
-
-def lock_streams(stream_ids: Iterable[UUID]) -> None:
-    """Queue behind other writers of these streams until this transaction ends.
-
-    Optimistic appends need no lock; but a command that already lost a race takes these
-    PostgreSQL advisory locks before it reloads, so a crowd of writers on one stream (a
-    popular product, a cart in four tabs) lines up instead of retrying in a storm. Taken in
-    sorted order, so two commands locking the same streams cannot deadlock. On SQLite,
-    where ``IMMEDIATE`` transactions already serialise writers, it does nothing.
-    """
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for key in sorted({lock_key(stream_id) for stream_id in stream_ids}):
-            cursor.execute(LOCK_SQL, [key])
-    release_locks_before_flush(connection)

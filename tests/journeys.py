@@ -40,10 +40,11 @@ from orders.services import (
     order_mark_paid,
     order_mark_shipped,
 )
-from shop.aggregates import CommandContext, execute, load_state
+from shop.aggregates import CommandContext
 from shop.eventstore import events_appended, to_recorded
 from shop.models import Event
 from shop.money import Money
+from shop.unitofwork import execute, load_state
 
 
 def shopper(actor="guest:tests") -> CommandContext:
@@ -91,7 +92,7 @@ def redeem_coupon(code, order_id, *, context=None):
     command = coupons.RedeemCoupon(
         code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
     )
-    return execute(COUPON, coupons.coupon_stream_id(coupon.code), command, context or shopper())
+    return execute(COUPON, coupon.stream_id, command, context or shopper())
 
 
 def ten_percent_coupon(code="TEN"):

@@ -11,8 +11,8 @@ from carts.services import CART
 from catalog.models import Product
 from orders.models import OrderSummary
 from shop import eventstore
-from shop.aggregates import load_state
 from shop.models import Event
+from shop.unitofwork import load_state
 from tests.factories import ProductFactory
 from tests.support.servers import ShopClient
 

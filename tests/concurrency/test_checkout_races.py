@@ -14,7 +14,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from carts.coupons import CouponUsedUp, coupon_stream_id
+from carts.coupons import CouponUsedUp
 from carts.domain import ApplyCoupon, CartAlreadyCheckedOut
 from carts.models import Coupon
 from carts.services import CART, COUPON, cart_add_item
@@ -24,8 +24,8 @@ from catalog.services import PRODUCT, shop_money
 from orders import domain
 from orders.models import OrderSummary
 from orders.services import order_checkout
-from shop.aggregates import execute, load_state
 from shop.models import Event
+from shop.unitofwork import execute, load_state
 from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -169,7 +169,7 @@ def test_a_coupon_with_three_uses_left_is_redeemed_three_times():
     assert all(isinstance(error, CouponUsedUp) for error in errors), errors
     coupon.refresh_from_db()
     assert coupon.redemptions == 3
-    usage = load_state(COUPON, coupon_stream_id("THREE")).state
+    usage = load_state(COUPON, coupon.stream_id).state
     assert usage.redemptions == 3
     assert Product.objects.get(id=product.id).stock == 97  # refused checkouts reserved nothing
     assert set(OrderSummary.objects.values_list("coupon_code", flat=True)) == {"THREE"}

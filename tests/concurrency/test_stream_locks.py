@@ -1,4 +1,4 @@
-"""A writer that lost a race queues on the stream's advisory lock instead of retrying blind."""
+"""Writers of one stream queue on its advisory lock, taken with the load (shop.unitofwork)."""
 
 import threading
 import uuid
@@ -6,11 +6,16 @@ import uuid
 import pytest
 from django.db import connections, transaction
 
+from carts.services import CART
+from shop import unitofwork
 from shop.aggregates import CommandContext
-from shop.eventstore import lock_streams
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONTEXT = CommandContext(actor="system:test")
+
+
+def lock_streams(stream_ids):
+    unitofwork.load_streams(CART, sorted(stream_ids), lock=True)
 
 
 def test_a_second_writer_waits_for_the_first_to_commit():
@@ -70,8 +75,6 @@ def test_other_streams_do_not_wait():
 def test_execute_loads_after_the_lock_so_the_second_writer_never_conflicts(monkeypatch):
     """Two commands on one cart at once: the second waits, then loads the first one's event."""
     from carts import domain
-    from carts.services import CART
-    from shop import aggregates
     from shop.money import Money
 
     cart_id, coffee = uuid.uuid4(), uuid.uuid4()
@@ -79,19 +82,19 @@ def test_execute_loads_after_the_lock_so_the_second_writer_never_conflicts(monke
         product_id=coffee, quantity=1, unit_price=Money("9.50", "EUR"), available=10
     )
     loads = []
-    real_load_state = aggregates.load_state
+    real_load_streams = unitofwork.load_streams
 
-    def counting_load_state(*args, **kwargs):
+    def counting_load_streams(*args, **kwargs):
         loads.append(threading.current_thread().name)
-        return real_load_state(*args, **kwargs)
+        return real_load_streams(*args, **kwargs)
 
-    monkeypatch.setattr(aggregates, "load_state", counting_load_state)
+    monkeypatch.setattr(unitofwork, "load_streams", counting_load_streams)
     holding, release = threading.Event(), threading.Event()
     outcomes = {}
 
     def first():
         with transaction.atomic():
-            outcomes["first"] = aggregates.execute(CART, cart_id, add, CONTEXT)
+            outcomes["first"] = unitofwork.execute(CART, cart_id, add, CONTEXT)
             holding.set()
             release.wait(10)
         connections.close_all()
@@ -99,7 +102,7 @@ def test_execute_loads_after_the_lock_so_the_second_writer_never_conflicts(monke
     def second():
         holding.wait(10)
         threading.Timer(0.3, release.set).start()
-        outcomes["second"] = aggregates.execute(CART, cart_id, add, CONTEXT)
+        outcomes["second"] = unitofwork.execute(CART, cart_id, add, CONTEXT)
         connections.close_all()
 
     threads = [

@@ -8,7 +8,6 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from carts.coupons import coupon_stream_id
 from carts.domain import ApplyCoupon
 from carts.models import CartLine, CartSummary, Coupon
 from carts.pricing import cart_totals
@@ -19,8 +18,8 @@ from orders import domain
 from orders.models import CheckoutCommand, OrderSummary
 from orders.services import order_checkout
 from shop import eventstore
-from shop.aggregates import execute
 from shop.models import Event
+from shop.unitofwork import execute
 from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +162,7 @@ class TestPlaceOrder:
         reserved = {e.stream_id: e.data["quantity"] for e in new if e.event_type == "StockReserved"}
         assert reserved == {kenya.id: 2, assam.id: 1}
         redeemed = next(e for e in new if e.event_type == "CouponRedeemed")
-        assert redeemed.stream_id == coupon_stream_id("WELCOME10")
+        assert redeemed.stream_id == coupon.stream_id
 
         # Projections moved in the same transaction.
         assert stock_of(kenya) == 8 and stock_of(assam) == 2

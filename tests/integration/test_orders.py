@@ -6,13 +6,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from carts.coupons import coupon_stream_id
 from carts.models import Coupon
 from carts.services import COUPON
 from catalog.models import Product
 from orders.models import OrderSummary
 from shop import eventstore
-from shop.aggregates import load_state
+from shop.unitofwork import load_state
 from tests.factories import ProductFactory, add_to_cart, cart_id_of
 from tests.integration.test_checkout import ADDRESS, apply_coupon, place
 
@@ -201,13 +200,13 @@ class TestAdminActions:
         assert order.status == "cancelled"
         assert Product.objects.get(id=product.id).stock == 10
         assert event_types(product.id)[-1] == "StockReleased"
-        assert event_types(coupon_stream_id("BACK")) == [
+        assert event_types(coupon.stream_id) == [
             "CouponRedeemed",
             "CouponRedemptionReleased",
         ]
         coupon.refresh_from_db()
         assert coupon.redemptions == 0
-        usage = load_state(COUPON, coupon_stream_id("BACK")).state
+        usage = load_state(COUPON, coupon.stream_id).state
         assert usage.redemptions == 0
         # The released use can be redeemed again.
         again = Client()

@@ -6,8 +6,9 @@ from django.db import transaction
 from carts import domain
 from carts.services import CART
 from shop import eventstore, snapshots
-from shop.aggregates import CommandContext, execute, load_state
+from shop.aggregates import CommandContext
 from shop.models import Snapshot
+from shop.unitofwork import execute, load_state
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,10 +146,35 @@ def test_a_committed_command_is_remembered_and_the_next_load_reads_only_newer_ev
     assert recent.version == 3 and recent.state == replay(cart_id)[0]
     append_elsewhere(cart_id, products[2], quantity=4)
 
-    base, version, newer = snapshots.load_latest(cart_id, domain.Cart)
-    assert base is recent.state and version == 3  # started from what it remembered
-    assert [v for v, _ in newer] == [4]
-    assert load_state(CART, cart_id).state == replay(cart_id)[0]
+    loaded = load_state(CART, cart_id)
+    assert loaded.folded == 1  # started from what it remembered: only event 4 was read
+    assert (loaded.state, loaded.version) == (replay(cart_id)[0], 4)
+
+
+def test_recent_states_serve_loads_with_snapshots_off(
+    settings, products, django_capture_on_commit_callbacks
+):
+    """The two caches are independent: turning snapshots off keeps the recent states."""
+    settings.SHOP_SNAPSHOT_EVERY = 0
+    cart_id = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        fill_cart(cart_id, products, 5)
+    assert snapshots.recent_states.get(cart_id, domain.Cart).version == 5
+    loaded = load_state(CART, cart_id)
+    assert loaded.folded == 0 and loaded.state == replay(cart_id)[0]
+    settings.SHOP_RECENT_STATES = 0  # and with both off, the log alone
+    loaded = load_state(CART, cart_id)
+    assert loaded.folded == 5 and loaded.state == replay(cart_id)[0]
+
+
+def test_snapshots_off_ignores_a_stored_snapshot(settings, products):
+    settings.SHOP_SNAPSHOT_EVERY = 2
+    cart_id = uuid.uuid4()
+    fill_cart(cart_id, products, 3)
+    snapshots.recent_states.clear()
+    assert load_state(CART, cart_id).folded == 1
+    settings.SHOP_SNAPSHOT_EVERY = 0
+    assert load_state(CART, cart_id).folded == 3
 
 
 def test_a_rolled_back_command_is_not_remembered(settings, products):
@@ -184,9 +210,9 @@ def test_a_newer_snapshot_wins_over_an_older_recent_state(
     for _ in range(5):
         append_elsewhere(cart_id, products[1])
     snapshots.write("cart", cart_id, replay(cart_id)[0], 6)  # another process's snapshot
-    base, version, newer = snapshots.load_latest(cart_id, domain.Cart)
-    assert version == 6 and newer == []
-    assert base == replay(cart_id)[0]
+    loaded = load_state(CART, cart_id)
+    assert loaded.version == 6 and loaded.folded == 0
+    assert loaded.state == replay(cart_id)[0]
 
 
 def test_the_oldest_states_make_room_and_zero_remembers_none(settings):

@@ -17,9 +17,9 @@ from carts.services import CART
 from catalog.models import Product
 from shop import eventstore, registry
 from shop.admin import EstimatedCountPaginator, pretty_json
-from shop.aggregates import load_state
 from shop.models import Event
 from shop.timeline import plain
+from shop.unitofwork import load_state
 from tests.factories import ProductFactory
 from tests.journeys import checked_out_cart, staff_user
 

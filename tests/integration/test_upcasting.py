@@ -15,9 +15,10 @@ from carts.models import CartLine, CartSummary
 from carts.services import CART
 from carts.upcasters import item_added_v1_to_v2
 from shop import eventstore, registry
-from shop.aggregates import CommandContext, execute, load_state
+from shop.aggregates import CommandContext
 from shop.models import Event
 from shop.money import Money
+from shop.unitofwork import execute, load_state
 
 pytestmark = pytest.mark.django_db
 

@@ -210,13 +210,17 @@ class TestCoupons:
             (replace(WELCOME, active=False), "no longer active"),
             (replace(WELCOME, valid_until=NOW - timedelta(seconds=1)), "has expired"),
             (replace(WELCOME, valid_from=NOW + timedelta(days=1)), "not valid yet"),
-            (replace(WELCOME, redemptions_left=0), "has been used up"),
             (replace(WELCOME, minimum_subtotal=Decimal(30)), "at least 30.00 EUR"),
         ],
     )
     def test_refusals_are_named_and_say_why(self, coupon, message):
         with pytest.raises(CouponRefused, match=message):
             decide(apply_coupon(coupon), fold([added()]))
+
+    def test_a_coupon_its_stream_says_is_used_up_is_refused(self):
+        command = replace(apply_coupon(), used_up=True)
+        with pytest.raises(CouponRefused, match="The coupon WELCOME10 has been used up"):
+            decide(command, fold([added()]))
 
     def test_an_empty_cart_takes_no_coupon(self):
         with pytest.raises(EmptyCart):

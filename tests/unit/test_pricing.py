@@ -86,13 +86,6 @@ def test_an_expired_coupon_on_the_cart_gives_nothing_and_says_why():
     assert "expired" in totals.coupon_note
 
 
-def test_a_used_up_coupon_is_refused():
-    coupon = CouponTerms(
-        code="ONCE", kind=DiscountKind.PERCENT, value=Decimal(10), redemptions_left=0
-    )
-    assert "used up" in coupon_refusal("once", coupon, eur("10"), NOW)
-
-
 def test_percent_of_several_lines_rounds_once():
     coupon = CouponTerms(code="P", kind=DiscountKind.PERCENT, value=Decimal("12.5"))
     totals = cart_totals(
