@@ -4,9 +4,11 @@ Plain posts redirect to the cart page (post/redirect/get); htmx requests get the
 changed, all out of band: the line, the summary, the header badge and the messages.
 """
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -72,14 +74,26 @@ def detail(request):
     return render(request, "carts/cart_detail.html", _page_context(contents))
 
 
-@require_POST
-def add(request):
+def read_add_form(request) -> tuple[AddToCartForm, Product] | HttpResponse:
+    """The valid add-to-cart form and the listed product it names, or the refusal to send.
+
+    The benchmarks' CRUD baseline reads its form with this too, so both do the same work.
+    """
     form = AddToCartForm(request.POST)
     if not form.is_valid():
         return refuse(request, first_error(form), status=422)
     product = Product.objects.filter(id=form.cleaned_data["product"], is_listed=True).first()
     if product is None:
         return refuse(request, "That product is not in our catalog.", status=404)
+    return form, product
+
+
+@require_POST
+def add(request):
+    asked = read_add_form(request)
+    if isinstance(asked, HttpResponse):
+        return asked
+    form, product = asked
     quantity = form.cleaned_data["quantity"]
     try:
         outcome = services.cart_add_item(
@@ -96,15 +110,37 @@ def add(request):
     return redirect(safe_next(request, form.cleaned_data["next"], product.get_absolute_url()))
 
 
-@require_POST
-def change(request):
-    form = ChangeQuantityForm(request.POST)
+def _read_line_form(request, form_class) -> tuple[Any, UUID, Product] | HttpResponse:
+    """A valid form about one line of the shopper's cart, the cart and the line's product;
+    or the refusal to send."""
+    form = form_class(request.POST)
     if not form.is_valid():
         return refuse(request, first_error(form), status=422)
     cart_id = current_cart_id(request)
     product = Product.objects.filter(id=form.cleaned_data["product"]).first()
     if cart_id is None or product is None:
         return refuse(request, str(ItemNotInCart()), status=404)
+    return form, cart_id, product
+
+
+def _read_cart_form(request, form_class, no_cart: CartError) -> tuple[Any, UUID] | HttpResponse:
+    """A valid form about the shopper's cart and the cart; or the refusal to send
+    (``no_cart`` when the shopper has none)."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return refuse(request, first_error(form), status=422)
+    cart_id = current_cart_id(request)
+    if cart_id is None:
+        return refuse(request, str(no_cart), status=409)
+    return form, cart_id
+
+
+@require_POST
+def change(request):
+    asked = _read_line_form(request, ChangeQuantityForm)
+    if isinstance(asked, HttpResponse):
+        return asked
+    form, cart_id, product = asked
     quantity = form.cleaned_data["quantity"]
     try:
         outcome = services.cart_change_quantity(
@@ -121,13 +157,10 @@ def change(request):
 
 @require_POST
 def remove(request):
-    form = RemoveItemForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
-    cart_id = current_cart_id(request)
-    product = Product.objects.filter(id=form.cleaned_data["product"]).first()
-    if cart_id is None or product is None:
-        return refuse(request, str(ItemNotInCart()), status=404)
+    asked = _read_line_form(request, RemoveItemForm)
+    if isinstance(asked, HttpResponse):
+        return asked
+    _form, cart_id, product = asked
     try:
         outcome = services.cart_remove_item(
             cart_id=cart_id, product_id=product.id, context=command_context(request)
@@ -140,12 +173,10 @@ def remove(request):
 
 @require_POST
 def undo(request):
-    form = UndoForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
-    cart_id = current_cart_id(request)
-    if cart_id is None:
-        return refuse(request, str(NothingToUndo()), status=409)
+    asked = _read_cart_form(request, UndoForm, NothingToUndo())
+    if isinstance(asked, HttpResponse):
+        return asked
+    form, cart_id = asked
     try:
         outcome = services.cart_undo_removal(
             cart_id=cart_id,
@@ -164,12 +195,10 @@ def undo(request):
 
 @require_POST
 def apply_coupon(request):
-    form = CouponForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
-    cart_id = current_cart_id(request)
-    if cart_id is None:
-        return refuse(request, str(EmptyCart()), status=409)
+    asked = _read_cart_form(request, CouponForm, EmptyCart())
+    if isinstance(asked, HttpResponse):
+        return asked
+    form, cart_id = asked
     try:
         outcome = services.cart_apply_coupon(
             cart_id=cart_id,

@@ -5,25 +5,22 @@ import uuid
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import F, Sum
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from benchmarks.crud.models import BasketLine
-from carts.forms import AddToCartForm, first_error
-from catalog.models import Product
-from shop.web import refuse
+from carts.views import read_add_form
 
 SESSION_KEY = "crud_basket_id"
 
 
 @require_POST
 def add(request):
-    form = AddToCartForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
-    product = Product.objects.filter(id=form.cleaned_data["product"], is_listed=True).first()
-    if product is None:
-        return refuse(request, "That product is not in our catalog.", status=404)
+    asked = read_add_form(request)  # the same checks as the shop's add-to-cart
+    if isinstance(asked, HttpResponse):
+        return asked
+    form, product = asked
     basket_id = request.session.get(SESSION_KEY)
     if basket_id is None:
         basket_id = request.session[SESSION_KEY] = str(uuid.uuid4())
