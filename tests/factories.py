@@ -49,6 +49,29 @@ class ProductFactory(factory.Factory):
         return Product.objects.get(id=product_id)
 
 
+# Every cart action a shopper posts (each refuses GET and HEAD, each escapes what it echoes).
+CART_ACTIONS = [
+    "/cart/add/",
+    "/cart/change/",
+    "/cart/remove/",
+    "/cart/undo/",
+    "/cart/coupon/",
+    "/cart/coupon/remove/",
+]
+
+
+PASSWORD = "a-long-enough-passphrase-42"  # passes Django's password validators
+
+
+def sign_up(client, username="grace", *, email=None, password=PASSWORD):
+    """Post the sign-up form (the email defaults to <username>@example.com)."""
+    email = f"{username}@example.com" if email is None else email
+    return client.post(
+        "/accounts/signup/",
+        {"username": username, "email": email, "password1": password, "password2": password},
+    )
+
+
 def add_to_cart(client, product, quantity=1, **extra):
     return client.post("/cart/add/", {"product": str(product.id), "quantity": quantity}, **extra)
 
@@ -57,4 +80,13 @@ def cart_id_of(client):
     return client.session.get(SESSION_KEY)
 
 
-__all__ = ["CategoryFactory", "ProductFactory", "add_to_cart", "cart_id_of", "cart_services"]
+__all__ = [
+    "CART_ACTIONS",
+    "PASSWORD",
+    "CategoryFactory",
+    "ProductFactory",
+    "add_to_cart",
+    "cart_id_of",
+    "cart_services",
+    "sign_up",
+]

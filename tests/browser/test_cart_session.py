@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from carts.models import Coupon
 from tests.factories import ProductFactory
+from tests.support.browser import csp_violations_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,13 +97,7 @@ def test_a_cart_session_with_javascript(live_server, page, shop, csp_violations)
 def test_a_cart_session_without_javascript(live_server, browser, shop):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    violations = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    violations = csp_violations_of(page)
     walk_the_cart(page, live_server, javascript=False)
     assert violations == []
     context.close()

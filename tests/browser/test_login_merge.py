@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from tests.factories import ProductFactory
+from tests.support.browser import csp_violations_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,13 +18,7 @@ def test_log_in_with_a_guest_cart_then_log_out(live_server, browser, javascript)
     get_user_model().objects.create_user("ada", password=PASSWORD)
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
-    violations = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    violations = csp_violations_of(page)
     page.goto(live_server.url + "/products/kenya-aa/")
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()

@@ -17,19 +17,11 @@ from shop import eventstore
 from shop.eventstore import events_appended
 from shop.models import Event
 from tests.factories import ProductFactory, add_to_cart
+from tests.integration.test_checkout import ADDRESS
 from tests.support.proxy import TcpProxy
 from tests.support.servers import ShopClient, ShopServer, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-ADDRESS = {
-    "email": "ada@example.com",
-    "full_name": "Ada Lovelace",
-    "address": "12 St James's Square",
-    "city": "London",
-    "postal_code": "SW1Y 4JH",
-    "country": "United Kingdom",
-}
 
 
 def admin_connection():

@@ -13,26 +13,14 @@ from carts.models import CartLine, CustomerCart
 from carts.session import SESSION_KEY, current_cart_id, ensure_cart_id, forget_cart
 from catalog.services import product_adjust_stock
 from shop import eventstore
-from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
+from tests.factories import PASSWORD, SYSTEM, add_to_cart, cart_id_of, sign_up
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "a-long-enough-passphrase-42"
 
 
 @pytest.fixture
 def customer():
     return get_user_model().objects.create_user("ada", password=PASSWORD)
-
-
-@pytest.fixture
-def kenya():
-    return ProductFactory(name="Kenya AA", price="16.00", stock=8)
-
-
-@pytest.fixture
-def assam():
-    return ProductFactory(name="Assam Breakfast", price="9.00", stock=20)
 
 
 def log_in(client, username="ada", password=PASSWORD, **extra):
@@ -63,15 +51,7 @@ class TestSignUpLogInLogOut:
     def test_sign_up_logs_in_and_keeps_the_guest_cart(self, client, kenya):
         add_to_cart(client, kenya, 2)
         guest = uuid.UUID(cart_id_of(client))
-        response = client.post(
-            "/accounts/signup/",
-            {
-                "username": "grace",
-                "email": "grace@example.com",
-                "password1": PASSWORD,
-                "password2": PASSWORD,
-            },
-        )
+        response = sign_up(client, "grace")
         assert response.status_code == 302
         user = get_user_model().objects.get(username="grace")
         assert client.session["_auth_user_id"] == str(user.pk)

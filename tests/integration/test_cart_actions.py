@@ -27,16 +27,6 @@ PATHS = pytest.mark.parametrize("extra", [{}, HTMX], ids=["plain", "htmx"])
 
 
 @pytest.fixture
-def kenya():
-    return ProductFactory(name="Kenya AA", price="16.00", stock=8)
-
-
-@pytest.fixture
-def assam():
-    return ProductFactory(name="Assam Breakfast", price="9.00", stock=20)
-
-
-@pytest.fixture
 def welcome():
     return Coupon.objects.create(code="WELCOME10", kind=Coupon.Kind.PERCENT, value=Decimal(10))
 

@@ -3,18 +3,13 @@
 import pytest
 from django.test import Client
 
-from tests.factories import ProductFactory, add_to_cart
+from tests.factories import CART_ACTIONS, ProductFactory, add_to_cart
 
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert(1)</script>"
 POST_ENDPOINTS = [
-    "/cart/add/",
-    "/cart/change/",
-    "/cart/remove/",
-    "/cart/undo/",
-    "/cart/coupon/",
-    "/cart/coupon/remove/",
+    *CART_ACTIONS,
     "/checkout/",
     "/accounts/login/",
     "/accounts/signup/",

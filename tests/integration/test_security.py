@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.factories import ProductFactory, add_to_cart
+from tests.factories import CART_ACTIONS, ProductFactory, add_to_cart
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,15 +151,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
-STATE_CHANGING = [
-    "/cart/add/",
-    "/cart/change/",
-    "/cart/remove/",
-    "/cart/undo/",
-    "/cart/coupon/",
-    "/cart/coupon/remove/",
-    "/accounts/logout/",
-]
+STATE_CHANGING = [*CART_ACTIONS, "/accounts/logout/"]
 
 
 @pytest.mark.parametrize("url", STATE_CHANGING)

@@ -8,9 +8,9 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.django_db
+from tests.factories import sign_up
 
-PASSWORD = "a-long-enough-passphrase-42"
+pytestmark = pytest.mark.django_db
 
 
 def described_ids_are_present(html: str) -> list[str]:
@@ -27,25 +27,14 @@ def test_the_form_asks_for_an_email_and_stores_it(client):
     html = client.get("/accounts/signup/").content.decode()
     assert '<label for="id_email">Email</label>' in html
     assert 'type="email"' in html and 'autocomplete="email"' in html
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "grace",
-            "email": "grace@example.com",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+    response = sign_up(client, "grace", email="grace@example.com")
     assert response.status_code == 302
     assert get_user_model().objects.get(username="grace").email == "grace@example.com"
 
 
 @pytest.mark.parametrize("email", ["", "not-an-address", "a@"])
 def test_an_email_is_required_and_checked(client, email):
-    response = client.post(
-        "/accounts/signup/",
-        {"username": "grace", "email": email, "password1": PASSWORD, "password2": PASSWORD},
-    )
+    response = sign_up(client, "grace", email=email)
     assert response.status_code == 422
     assert 'id="id_email_error"' in response.content.decode()
     assert not get_user_model().objects.exists()
