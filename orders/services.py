@@ -10,7 +10,6 @@ so two checkouts never wait on each other in opposite orders.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,9 +17,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db import IntegrityError
 from django.utils import timezone
 
 from carts import coupons
@@ -32,7 +29,7 @@ from catalog import domain as product_domain
 from catalog.domain import ProductError
 from catalog.services import PRODUCT
 from orders import domain
-from orders.models import CheckoutCommand, OrderSummary
+from orders.models import CheckoutCommand
 from shop.aggregates import CommandContext, Decider, Outcome
 from shop.eventstore import ConcurrencyError
 from shop.money import Money
@@ -223,29 +220,12 @@ def order_checkout(
         except IntegrityError as error:
             # The same command id committed meanwhile: run again, and find its order.
             raise ConcurrencyError(order_id, 0) from error
-        transaction.on_commit(
-            functools.partial(order_send_confirmation, order_id=order_id), robust=True
-        )
         return Checkout(order_id=order_id, placed=True, attempts=uow.attempt)
 
     try:
         return run(work, context=context, lock=Lock.AFTER_CONFLICT, attempts=CHECKOUT_ATTEMPTS)
     except ConcurrencyError:
         raise domain.CheckoutBusy() from None
-
-
-def order_send_confirmation(*, order_id: UUID) -> None:
-    """Email the customer their order (called after the checkout commits)."""
-    order = OrderSummary.objects.filter(order_id=order_id).first()
-    if order is None:
-        return
-    context = {"order": order, "lines": list(order.lines.all())}
-    send_mail(
-        subject=f"Your Bean & Leaf order {order.number}",
-        message=render_to_string("orders/confirmation_email.txt", context),
-        from_email=None,
-        recipient_list=[order.email],
-    )
 
 
 # --- Guest orders a customer claims ----------------------------------------------------------

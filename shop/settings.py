@@ -22,7 +22,15 @@ AXES_FAILURE_LIMIT      failed log-ins that lock a user name and address out for
                         minutes (default 5)
 EMAIL_BACKEND           Django's email backend (default SMTP; the console with DEBUG)
 EMAIL_HOST, EMAIL_PORT  the SMTP server (default localhost, 25)
+EMAIL_TIMEOUT           how long the SMTP server may take to answer (default 10)
+EMAIL_FILE_PATH         the folder of Django's file email backend, if EMAIL_BACKEND is it
 DEFAULT_FROM_EMAIL      the sender of the shop's emails (default shop@example.com)
+SHOP_BASE_URL           the start of links in emails (default http://127.0.0.1:8000)
+SHOP_CART_REMINDER_AFTER  a cart left alone this long gets its customer's one reminder,
+                        if they asked for reminders (default 10h)
+BROKER_URL              RabbitMQ for integration events, amqp://user:password@host/vhost
+                        (default unset: nothing is relayed)
+BROKER_EXCHANGE         the topic exchange they go to (default shop.events)
 LOG_LEVEL               the root logger's level (default INFO)
 
 With PostgreSQL:
@@ -67,6 +75,7 @@ INSTALLED_APPS = [
     "orders",
     "accounts",
     "insight",
+    "subscriptions",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -267,8 +276,23 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
         "host": env("EMAIL_HOST", "localhost"),
         "port": env("EMAIL_PORT", 25),
+        # The mailer holds the email's row lock while it sends: give up well before the
+        # database's idle-in-transaction timeout (30 s).
+        "timeout": env("EMAIL_TIMEOUT", 10),
     }
+if EMAIL_FILE_PATH := env("EMAIL_FILE_PATH", ""):  # the file backend's folder (tests, demos)
+    MAILERS["default"]["OPTIONS"] = {"file_path": EMAIL_FILE_PATH}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "shop@example.com")
+
+# --- Subscriptions (manage.py run_subscriptions) -------------------------------------------
+
+# Links in emails start here.
+SHOP_BASE_URL = env("SHOP_BASE_URL", "http://127.0.0.1:8000")
+# A customer who agreed gets one reminder about a cart left alone this long.
+SHOP_CART_REMINDER_AFTER = env("SHOP_CART_REMINDER_AFTER", timedelta(hours=10))
+# Integration events go to RabbitMQ when set (amqp://user:password@host:5672/vhost).
+BROKER_URL = env("BROKER_URL", "")
+BROKER_EXCHANGE = env("BROKER_EXCHANGE", "shop.events")
 
 LOGGING = {
     "version": 1,

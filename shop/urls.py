@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("carts.urls")),
     path("", include("orders.urls")),
     path("", include("accounts.urls")),
+    path("", include("subscriptions.urls")),
 ]
 
 handler500 = "shop.views.server_error"

@@ -1,0 +1,166 @@
+"""The worker behind ``manage.py run_subscriptions``: every subscriber, the mailer, the relay.
+
+Each job (a subscriber, ``mailer``, ``relay`` to RabbitMQ when ``BROKER_URL`` is set,
+``cart-reminders``) runs in one worker at a time (``subscriptions.locks``); a worker tries
+every few seconds to take the jobs nobody holds, so two workers share them and either takes
+over what the other held when it dies. Three threads, each with its own database
+connection: the subscribers (they share one safe high-water mark), the mailer and the
+relay, so a slow SMTP server or broker never holds up the subscribers. A lost database
+is waited out: the thread closes its connection, sleeps and tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from shop.highwater import HighWaterMark, flush_barrier
+from subscriptions import core, emails, locks, outbox, reminders
+
+log = logging.getLogger(__name__)
+
+CLAIM_EVERY = 2.0  # seconds between attempts to take jobs nobody holds
+REMINDERS_EVERY = 60.0
+
+
+def job_names() -> list[str]:
+    names = [f"subscriber:{s.name}" for s in core.subscribers()]
+    names += ["mailer", "cart-reminders"]
+    if settings.BROKER_URL:
+        names.append("relay")
+    return names
+
+
+class Worker:
+    def __init__(self, *, poll: float = 0.1, batch: int = core.BATCH_SIZE) -> None:
+        self.poll = poll
+        self.batch = batch
+        self.stop = threading.Event()
+        self.held: set[str] = set()
+        self._locks = locks.for_database()
+        self._threads: list[threading.Thread] = []
+        # Where each subscriber's checkpoint was after its last batch here: checkpoints only
+        # move forward, so one at or past the mark has nothing to read (no idle queries).
+        self._positions: dict[str, int] = {}
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def run_subscribers(self, mark: HighWaterMark, flushed: list[int]) -> bool:
+        """One round over the subscribers this worker holds; True if any had work."""
+        names = [s for s in core.subscribers() if f"subscriber:{s.name}" in self.held]
+        if not names:
+            return False
+        up_to = mark.poll()
+        if up_to > flushed[0]:
+            flush_barrier()  # nothing a crash can take back is acted on
+            flushed[0] = up_to
+        busy = False
+        for subscriber in names:
+            if self._positions.get(subscriber.name, -1) >= up_to:
+                continue
+            try:
+                while f"subscriber:{subscriber.name}" in self.held and not self.stop.is_set():
+                    position = core.run_batch(subscriber, up_to=up_to, size=self.batch)
+                    self._positions[subscriber.name] = position
+                    if position >= up_to:
+                        break
+                    busy = True
+                core.clear_error(subscriber.name)
+            except core.TRANSIENT:
+                raise
+            except Exception as error:
+                log.exception("subscriber %s failed", subscriber.name)
+                core.record_error(subscriber.name, error)
+        return busy
+
+    def run_mailer(self) -> bool:
+        busy = False
+        if "mailer" in self.held:
+            busy = emails.send_due() > 0
+        if "cart-reminders" in self.held and time.monotonic() >= self._next_reminders:
+            reminders.enqueue_due()
+            self._next_reminders = time.monotonic() + REMINDERS_EVERY
+        return busy
+
+    def run_relay(self) -> bool:
+        if "relay" not in self.held:
+            return False
+        try:
+            return outbox.relay_due() > 0
+        except outbox.RelayUnavailable:
+            self.stop.wait(2.0)
+            return False
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def _loop(self, name: str, step: Callable[[], bool]) -> None:
+        while not self.stop.is_set():
+            try:
+                busy = step()
+            except core.TRANSIENT as error:
+                log.warning("%s: database unavailable (%s); retrying", name, error)
+                connection.close()
+                self.stop.wait(1.0)
+                continue
+            except Exception:
+                log.exception("%s failed; retrying", name)
+                self.stop.wait(1.0)
+                continue
+            finally:
+                close_old_connections()
+            if not busy:
+                self.stop.wait(self.poll)
+        connection.close()
+
+    def claim(self) -> None:
+        if self.held and not self._locks.alive():
+            log.warning("lost the job locks; giving up %s", sorted(self.held))
+            self.held.clear()
+        for job in job_names():
+            if job in self.held:
+                continue
+            try:
+                if self._locks.try_acquire(job):
+                    log.info("running %s", job)
+                    self.held.add(job)
+            except Exception as error:
+                log.warning("could not take %s: %s", job, error)
+                self._locks.close()
+                self.held.clear()
+                return
+
+    def start(self) -> None:
+        self._next_reminders = 0.0
+        mark, flushed = HighWaterMark(), [0]
+        steps = {
+            "subscribers": lambda: self.run_subscribers(mark, flushed),
+            "mailer": self.run_mailer,
+            "relay": self.run_relay,
+        }
+        self.claim()
+        for name, step in steps.items():
+            thread = threading.Thread(target=self._loop, args=(name, step), name=name)
+            thread.start()
+            self._threads.append(thread)
+
+    def run(self) -> None:
+        """Run until ``stop`` is set (SIGTERM, SIGINT)."""
+        self.start()
+        try:
+            while not self.stop.wait(CLAIM_EVERY):
+                self.claim()
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        self._locks.close()
+        self.held.clear()

@@ -1,0 +1,313 @@
+"""Subscribers, emails, reminders and the outbox, on SQLite and PostgreSQL (``db``)."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from carts.models import CustomerCart
+from carts.services import cart_add_item
+from orders import domain
+from orders.models import OrderSummary
+from orders.services import order_checkout, order_mark_paid, order_mark_shipped
+from shop.models import Event
+from subscriptions import core, emails, outbox, reminders
+from subscriptions.models import Checkpoint, Email, EmailConsent, OutboxMessage, ParkedEvent
+from tests.factories import SYSTEM, ProductFactory, add_to_cart
+from tests.journeys import staff_user
+from tests.subscribing import drain, safe_mark
+
+pytestmark = pytest.mark.django_db
+
+REFUSING = {"default": {"BACKEND": "tests.support.mail.RefusingBackend"}}
+ADDRESS = domain.Address(
+    full_name="Ada Lovelace", address="1 Road", city="London", postal_code="N1", country="UK"
+)
+
+
+@pytest.fixture
+def kenya():
+    return ProductFactory(name="Kenya AA", price=Decimal("16.20"), stock=50)
+
+
+def place_order(product, email="ada@example.com", quantity=1):
+    cart_id = uuid.uuid4()
+    cart_add_item(cart_id=cart_id, product=product, quantity=quantity, context=SYSTEM)
+    checkout = order_checkout(
+        cart_id=cart_id,
+        command_id=uuid.uuid4(),
+        customer=domain.Customer(email=email),
+        address=ADDRESS,
+        context=SYSTEM,
+    )
+    return checkout.order_id
+
+
+class TestOrderEmails:
+    def test_confirmation_payment_and_shipping_each_once(self, kenya):
+        order_id = place_order(kenya)
+        drain()
+        order_mark_paid(order_id=order_id, context=SYSTEM)
+        drain()
+        order_mark_shipped(order_id=order_id, context=SYSTEM)
+        drain()
+        drain()
+        number = OrderSummary.objects.get(order_id=order_id).number
+        assert [m.subject for m in mail.outbox] == [
+            f"Your Bean & Leaf order {number}",
+            f"We received your payment for order {number}",
+            f"Your Bean & Leaf order {number} is on its way",
+        ]
+        assert all(m.to == ["ada@example.com"] for m in mail.outbox)
+        assert mail.outbox[0].extra_headers["Message-ID"] == (
+            f"<order-confirmation.{order_id}@bean-and-leaf>"
+        )
+        assert Email.objects.filter(sent_at__isnull=False).count() == 3
+
+    def test_a_checkpoint_replayed_from_zero_writes_no_second_email(self, kenya):
+        place_order(kenya)
+        drain()
+        Checkpoint.objects.filter(name="order-emails").update(position=0)  # as after a crash
+        drain()
+        assert len(mail.outbox) == 1
+        assert Email.objects.count() == 1
+
+    def test_a_failing_email_is_retried_later_then_parked_and_others_go_on(self, kenya, settings):
+        place_order(kenya, email="first@example.com")
+        settings.MAILERS = REFUSING
+        drain()
+        first = Email.objects.get()
+        assert (first.attempts, first.sent_at) == (1, None)
+        assert "service not available" in first.last_error
+        assert timedelta(seconds=4) < first.next_attempt_at - timezone.now() <= timedelta(seconds=5)
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+        place_order(kenya, email="second@example.com")
+        drain()  # the first is not due yet: the second does not wait for it
+        assert [m.to for m in mail.outbox] == [["second@example.com"]]
+
+        settings.MAILERS = REFUSING
+        now = timezone.now()
+        delays = []
+        for _ in emails.RETRY_DELAYS:
+            first.refresh_from_db()
+            now = first.next_attempt_at
+            emails.send_due(now=now)
+            first.refresh_from_db()
+            delays.append(first.next_attempt_at - now)
+        assert delays[:-1] == list(emails.RETRY_DELAYS[1:])  # 1 min … 8 h
+        assert first.parked_at is not None and first.sent_at is None
+        assert first.attempts == len(emails.RETRY_DELAYS) + 1
+        assert emails.send_due(now=now + timedelta(days=30)) == 0  # parked: not tried again
+
+    def test_staff_retry_a_parked_email(self, kenya, settings, client):
+        place_order(kenya)
+        settings.MAILERS = REFUSING
+        drain()
+        Email.objects.update(parked_at=timezone.now(), attempts=7)
+        client.force_login(
+            staff_user(
+                permissions=[
+                    ("subscriptions", "view_checkpoint"),
+                    ("subscriptions", "change_parkedevent"),
+                    ("subscriptions", "change_email"),
+                ]
+            )
+        )
+        page = client.get("/admin/subscriptions/checkpoint/")
+        assert page.status_code == 200
+        assert "Retry email to ada@example.com" in page.text
+        email = Email.objects.get()
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+        response = client.post(f"/admin/subscriptions/checkpoint/retry-email/{email.pk}/")
+        assert response.status_code == 302
+        emails.send_due()
+        assert len(mail.outbox) == 1
+        email.refresh_from_db()
+        assert email.sent_at is not None and email.parked_at is None
+
+
+class TestConfirmationPage:
+    def test_says_a_confirmation_will_be_sent_never_that_it_was(self, client, kenya, settings):
+        settings.MAILERS = REFUSING
+        add_to_cart(client, kenya, 1)
+        page = client.get("/checkout/")
+        form = page.context["form"]
+        response = client.post(
+            "/checkout/",
+            {
+                "email": "ada@example.com",
+                "full_name": "Ada",
+                "address": "1 Road",
+                "city": "London",
+                "postal_code": "N1",
+                "country": "UK",
+                "command_id": form.initial["command_id"],
+                "expected_total": form.initial["expected_total"],
+            },
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "We will email a confirmation to ada@example.com." in response.text
+        assert "We have sent" not in response.text
+
+
+class TestPoisonEvents:
+    def test_a_failing_event_is_parked_the_rest_handled_and_staff_retry_it(self, kenya, client):
+        seen = []
+        broken = {"on": True}
+
+        def handle(recorded):
+            if broken["on"] and recorded.event_type == "StockAdjusted":
+                raise ValueError("cannot handle this one")
+            seen.append(recorded.position)
+
+        core.register(core.Subscriber(name="test-poison", handle=handle))
+        try:
+            place_order(kenya)
+            drain(send=False)
+            head = safe_mark()
+            parked = ParkedEvent.objects.get(subscriber="test-poison")
+            assert parked.event_type == "StockAdjusted"
+            assert "cannot handle this one" in parked.error
+            assert Checkpoint.objects.get(name="test-poison").position == head
+            positions = set(Event.objects.values_list("position", flat=True))
+            assert set(seen) == positions - {parked.position}
+
+            client.force_login(
+                staff_user(
+                    permissions=[
+                        ("subscriptions", "view_checkpoint"),
+                        ("subscriptions", "change_parkedevent"),
+                    ]
+                )
+            )
+            page = client.get("/admin/subscriptions/checkpoint/")
+            assert f"Retry event #{parked.position}" in page.text
+            assert "test-poison" in page.text
+            response = client.post(
+                f"/admin/subscriptions/checkpoint/retry-event/{parked.pk}/", follow=True
+            )
+            assert "failed again" in response.text
+            broken["on"] = False
+            client.post(f"/admin/subscriptions/checkpoint/retry-event/{parked.pk}/")
+            assert not ParkedEvent.objects.exists()
+            assert parked.position in seen
+        finally:
+            core.unregister("test-poison")
+
+    def test_the_status_page_shows_position_and_lag(self, kenya, client):
+        place_order(kenya)
+        client.force_login(staff_user(permissions=[("subscriptions", "view_checkpoint")]))
+        page = client.get("/admin/subscriptions/checkpoint/")
+        rows = {s.name: s for s in page.context["subscribers"]}
+        head = safe_mark()
+        assert rows["order-emails"].position == 0
+        assert rows["order-emails"].events_behind == Event.objects.count()
+        assert rows["order-emails"].head == head
+        assert rows["order-emails"].seconds_behind >= 0
+        drain()
+        page = client.get("/admin/subscriptions/checkpoint/")
+        rows = {s.name: s for s in page.context["subscribers"]}
+        assert (rows["order-emails"].position, rows["order-emails"].events_behind) == (head, 0)
+        assert client.post("/admin/subscriptions/checkpoint/retry-event/1/").status_code == 403
+
+
+def customer_with_cart(product, *, username="ada", email="ada@example.com", consent=True):
+    user = User.objects.create_user(username, email=email, password="pw-123456789")
+    if consent is not None:
+        EmailConsent.objects.create(user=user, cart_reminders=consent)
+    cart_id = uuid.uuid4()
+    cart_add_item(cart_id=cart_id, product=product, quantity=2, context=SYSTEM)
+    CustomerCart.objects.create(user=user, cart_id=cart_id)
+    return user, cart_id
+
+
+class TestCartReminders:
+    def later(self, hours=10.1):
+        return timezone.now() + timedelta(hours=hours)
+
+    def test_one_reminder_after_ten_quiet_hours_with_a_link(self, kenya, settings):
+        settings.SHOP_BASE_URL = "https://shop.example.com"
+        customer_with_cart(kenya)
+        assert reminders.enqueue_due(now=self.later(9.9)) == 0
+        assert reminders.enqueue_due(now=self.later()) == 1
+        assert reminders.enqueue_due(now=self.later(30)) == 0  # never twice
+        emails.send_due()
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].to == ["ada@example.com"]
+        assert "https://shop.example.com/cart/" in mail.outbox[0].body
+        assert "2 items" in mail.outbox[0].body
+
+    def test_none_without_consent_or_address_or_after_checkout(self, kenya):
+        customer_with_cart(kenya, username="no", email="no@example.com", consent=False)
+        customer_with_cart(kenya, username="never", email="never@example.com", consent=None)
+        customer_with_cart(kenya, username="noaddress", email="", consent=True)
+        _, cart_id = customer_with_cart(kenya, username="bought", email="b@example.com")
+        order_checkout(
+            cart_id=cart_id,
+            command_id=uuid.uuid4(),
+            customer=domain.Customer(email="b@example.com"),
+            address=ADDRESS,
+            context=SYSTEM,
+        )
+        cart_add_item(cart_id=uuid.uuid4(), product=kenya, quantity=1, context=SYSTEM)  # a guest
+        assert reminders.enqueue_due(now=self.later()) == 0
+        assert not Email.objects.filter(kind="cart-reminder").exists()
+
+    def test_customers_choose_on_their_email_settings_page(self, client):
+        user = User.objects.create_user("ada", email="ada@example.com", password="pw-123456789")
+        assert client.get("/accounts/emails/").status_code == 302  # log in first
+        client.force_login(user)
+        page = client.get("/accounts/emails/")
+        assert "Email me a reminder when I leave items in my cart" in page.text
+        client.post("/accounts/emails/", {"cart_reminders": "on"})
+        assert EmailConsent.objects.get(user=user).cart_reminders is True
+        client.post("/accounts/emails/", {})
+        assert EmailConsent.objects.get(user=user).cart_reminders is False
+
+
+class TestOutbox:
+    def test_public_events_are_written_with_the_event(self, kenya):
+        order_id = place_order(kenya, quantity=3)
+        order_mark_paid(order_id=order_id, context=SYSTEM)
+        messages = list(OutboxMessage.objects.order_by("event_position"))
+        assert [m.routing_key for m in messages] == [
+            "product.stock_changed",  # the factory's stock
+            "order.placed",
+            "product.stock_changed",
+            "order.paid",
+        ]
+        placed = messages[1]
+        event = Event.objects.get(position=placed.event_position)
+        assert placed.body["id"] == str(event.position)
+        assert placed.body["stream_id"] == str(order_id) == str(event.stream_id)
+        assert placed.body["data"]["total"] == "48.60"
+        assert placed.body["data"]["lines"][0]["quantity"] == 3
+        assert "customer" not in placed.body["data"]  # no personal data leaves the shop
+        reserved = messages[2].body["data"]
+        assert (reserved["cause"], reserved["change"], reserved["on_hand"]) == (
+            "reserved",
+            -3,
+            47,
+        )
+
+    def test_nothing_for_a_rolled_back_event(self, kenya):
+        class RolledBack(Exception):
+            pass
+
+        before = OutboxMessage.objects.count()
+        with pytest.raises(RolledBack), transaction.atomic():
+            place_order(kenya)
+            raise RolledBack
+        assert OutboxMessage.objects.count() == before
+
+    def test_without_a_broker_nothing_is_relayed_and_nothing_fails(self, kenya, settings):
+        settings.BROKER_URL = ""
+        place_order(kenya)
+        assert outbox.relay_due() == 0
+        assert not OutboxMessage.objects.filter(published_at__isnull=False).exists()
