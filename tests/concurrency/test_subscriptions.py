@@ -25,7 +25,7 @@ from tests.support.servers import database_url
 INSERT = (
     "INSERT INTO shop_event (stream_type, stream_id, version, event_type, schema_version, "
     "data, metadata, recorded_at) VALUES ('product', %s, 1, 'StockAdjusted', 1, "
-    "'{\"on_hand\": 1, \"delta\": 1, \"reason\": \"\"}', '{}', now()) RETURNING position"
+    '\'{"on_hand": 1, "delta": 1, "reason": ""}\', \'{}\', now()) RETURNING position'
 )
 
 
