@@ -28,7 +28,9 @@ run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
 	@echo "The shop is at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "The worker (manage.py run_subscriptions) sends the emails; honcho runs both (Procfile)."
+	DEBUG=$${DEBUG:-1} PY=$(PY) SHOP_HOST=$(HOST) SHOP_PORT=$(PORT) \
+		SHOP_BASE_URL=$${SHOP_BASE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start
 
 test: install
 	$(VENV)/bin/pytest

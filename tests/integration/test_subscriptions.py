@@ -311,3 +311,66 @@ class TestOutbox:
         place_order(kenya)
         assert outbox.relay_due() == 0
         assert not OutboxMessage.objects.filter(published_at__isnull=False).exists()
+
+
+BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+@pytest.fixture
+def broker(settings):
+    """The machine's RabbitMQ, with an exchange and a consumer queue of this test's own."""
+    import pika
+
+    suffix = uuid.uuid4().hex[:10]
+    settings.BROKER_URL = BROKER_URL
+    settings.BROKER_EXCHANGE = f"test.shop.events.{suffix}"
+    connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+    channel = connection.channel()
+    channel.exchange_declare(settings.BROKER_EXCHANGE, exchange_type="topic", durable=True)
+    queue = channel.queue_declare(f"test.consumer.{suffix}", exclusive=True).method.queue
+    channel.queue_bind(queue, settings.BROKER_EXCHANGE, routing_key="#")
+    yield channel, queue
+    if outbox._relay is not None:
+        outbox._relay.close()
+    channel.exchange_delete(settings.BROKER_EXCHANGE)
+    connection.close()
+
+
+def consume(channel, queue) -> list:
+    messages = []
+    while True:
+        method, properties, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            return messages
+        messages.append((method.routing_key, properties, body))
+
+
+class TestRelay:
+    def test_messages_reach_rabbitmq_persistent_with_the_event_id(self, kenya, broker):
+        import json
+
+        channel, queue = broker
+        order_id = place_order(kenya, quantity=2)
+        order_mark_paid(order_id=order_id, context=SYSTEM)
+        expected = list(OutboxMessage.objects.order_by("event_position"))
+        assert outbox.relay_due() == len(expected) == 4
+        assert outbox.relay_due() == 0  # each is published once
+        received = consume(channel, queue)
+        assert [key for key, _, _ in received] == [m.routing_key for m in expected]
+        for (_, properties, body), message in zip(received, expected, strict=True):
+            assert properties.message_id == str(message.event_position)
+            assert properties.delivery_mode == 2
+            assert properties.content_type == "application/json"
+            assert json.loads(body) == message.body
+        assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
+
+    def test_an_unreachable_broker_keeps_the_messages_for_later(self, kenya, broker, settings):
+        channel, queue = broker
+        place_order(kenya)
+        settings.BROKER_URL = "amqp://guest:guest@127.0.0.1:1/%2F"  # nothing listens there
+        with pytest.raises(outbox.RelayUnavailable):
+            outbox.relay_due()
+        assert not OutboxMessage.objects.filter(published_at__isnull=False).exists()
+        settings.BROKER_URL = BROKER_URL
+        assert outbox.relay_due() == OutboxMessage.objects.count()
+        assert len(consume(channel, queue)) == OutboxMessage.objects.count()

@@ -62,6 +62,11 @@ class TcpProxy:
         except OSError:
             pass
         finally:
+            # shutdown() first: close() alone leaves the socket open while the other pump
+            # thread still waits in recv() on it, so the far end would never see the peer go
+            # (a killed client's database session, and its advisory locks, would live on).
             for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.close()
