@@ -7,8 +7,8 @@ from subscriptions.forms import EmailConsentForm
 from subscriptions.models import EmailConsent
 
 
-@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@login_required
 def email_settings(request):
     consent = EmailConsent.objects.filter(user=request.user).first() or EmailConsent(
         user=request.user
