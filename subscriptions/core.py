@@ -21,7 +21,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from shop import registry
@@ -70,20 +71,24 @@ COLUMNS = (
     "version",
     "event_type",
     "schema_version",
-    "data",
+    "payload",  # the data as its JSON text: parsed once, by the event's own validator
     "metadata",
     "recorded_at",
 )
 
 
+def _log():
+    return Event.objects.annotate(payload=Cast("data", models.TextField()))
+
+
 def _recorded(row: tuple) -> RecordedEvent:
-    position, stream_type, stream_id, version, event_type, schema_version, data, meta, at = row
+    position, stream_type, stream_id, version, event_type, schema_version, text, meta, at = row
     return RecordedEvent(
         position=position,
         stream_type=stream_type,
         stream_id=stream_id,
         version=version,
-        event=registry.from_data(event_type, schema_version, data),
+        event=registry.from_json(event_type, schema_version, text),
         metadata=meta,
         recorded_at=at,
     )
@@ -104,7 +109,7 @@ def run_batch(subscriber: Subscriber, *, up_to: int, size: int = BATCH_SIZE) -> 
         start = checkpoint.position
         if start >= up_to:
             return start
-        rows = Event.objects.filter(position__gt=start, position__lte=up_to)
+        rows = _log().filter(position__gt=start, position__lte=up_to)
         if subscriber.event_types is not None:
             rows = rows.filter(event_type__in=subscriber.event_types)
         rows = list(rows.order_by("position").values_list(*COLUMNS)[:size])
@@ -150,7 +155,7 @@ def _handle_all(subscriber: Subscriber, rows: list[tuple]) -> None:
 def retry_parked(parked: ParkedEvent) -> bool:
     """Handle a parked event again; drop it when that works. Returns whether it did."""
     subscriber = get(parked.subscriber)
-    row = Event.objects.filter(position=parked.position).values_list(*COLUMNS).get()
+    row = _log().filter(position=parked.position).values_list(*COLUMNS).get()
     try:
         with transaction.atomic():
             subscriber.handle(_recorded(row))

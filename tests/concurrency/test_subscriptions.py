@@ -200,3 +200,20 @@ def test_two_workers_see_every_committed_event_once_in_stream_order(seen_table, 
             for stream_id in streams:
                 versions = [v for _, s, v in seen if s == stream_id]
                 assert versions == list(range(1, len(versions) + 1)), (name, stream_id)
+
+
+def test_a_job_runs_in_one_worker_and_passes_on_when_its_holder_goes(transactional_db):
+    from subscriptions.locks import PostgresLocks
+
+    first, second = PostgresLocks(), PostgresLocks()
+    try:
+        assert first.try_acquire("subscriber:order-emails")
+        assert not second.try_acquire("subscriber:order-emails")
+        assert second.try_acquire("mailer") and not first.try_acquire("mailer")
+        assert first.alive()
+        first.close()  # its session ends, as when the process dies
+        assert not first.alive()
+        assert second.try_acquire("subscriber:order-emails")
+    finally:
+        first.close()
+        second.close()

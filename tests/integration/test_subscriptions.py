@@ -16,7 +16,7 @@ from orders import domain
 from orders.models import OrderSummary
 from orders.services import order_checkout, order_mark_paid, order_mark_shipped
 from shop.models import Event
-from subscriptions import core, emails, outbox, reminders
+from subscriptions import core, emails, locks, outbox, reminders
 from subscriptions.models import Checkpoint, Email, EmailConsent, OutboxMessage, ParkedEvent
 from tests.factories import SYSTEM, ProductFactory, add_to_cart
 from tests.journeys import staff_user
@@ -374,3 +374,16 @@ class TestRelay:
         settings.BROKER_URL = BROKER_URL
         assert outbox.relay_due() == OutboxMessage.objects.count()
         assert len(consume(channel, queue)) == OutboxMessage.objects.count()
+
+
+def test_on_sqlite_a_job_runs_in_one_worker_until_its_holder_lets_go(tmp_path):
+    first, second = locks.FileLocks(tmp_path), locks.FileLocks(tmp_path)
+    try:
+        assert first.try_acquire("mailer")
+        assert not second.try_acquire("mailer")
+        assert second.try_acquire("relay")
+        first.close()  # as a dying process's file descriptors close
+        assert second.try_acquire("mailer")
+    finally:
+        first.close()
+        second.close()
