@@ -9,8 +9,8 @@ table; `run.py replay log` runs only those parts and prints their rows.
 
 The parts: harness.py (configuration, database, rounds, medians), http_load.py (gunicorn and
 wrk, with the Lua scripts in lua/), inprocess.py (the kernel and views called directly),
-peer.py (the `eventsourcing` library), report.py (the table). A new row is a function in one
-of them and a line in BENCHMARKS below.
+peer.py (the `eventsourcing` library), subscriptions.py (a subscriber's catch-up and lag),
+report.py (the table). A new row is a function in one of them and a line in BENCHMARKS below.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 # `benchmarks.*`, the apps and `tests.support` import (and nothing here shadows a module).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from benchmarks import harness, http_load, inprocess, peer, report  # noqa: E402
+from benchmarks import harness, http_load, inprocess, peer, report, subscriptions  # noqa: E402
 
 # What `run.py NAME ...` runs, in the order of a full run (and of the table).
 BENCHMARKS = {
@@ -36,6 +36,8 @@ BENCHMARKS = {
     "log": inprocess.bench_log_size,
     "replay": lambda products: inprocess.bench_replay(),  # after log: it needs a small table
     "catalog": lambda products: http_load.bench_catalog(),
+    "lag": subscriptions.bench_lag_under_load,
+    "catchup": lambda products: subscriptions.bench_catch_up(),  # a log of a million events
 }
 
 

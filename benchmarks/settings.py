@@ -1,4 +1,5 @@
-"""The benchmark settings: the shop's, plus the CRUD baseline app and its URL.
+"""The benchmark settings: the shop's, plus the CRUD baseline app and its URL, and the lag
+benchmark's subscriber (registered only in a worker started with BENCH_LAG_FILE).
 
 `make bench` runs the shop (in process and under gunicorn) with these; the baseline app is
 never in the shop's own settings.
@@ -7,5 +8,5 @@ never in the shop's own settings.
 from shop.settings import *  # noqa: F403
 from shop.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks.crud"]
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks.lag", "benchmarks.crud"]
 ROOT_URLCONF = "benchmarks.urls"
