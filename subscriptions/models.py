@@ -1,5 +1,6 @@
 """Subscriptions: checkpoints, parked events, the emails they send and the outbox."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -113,7 +114,10 @@ class EmailConsent(models.Model):
     """What a customer agreed to be emailed about, besides their orders."""
 
     user = models.OneToOneField(
-        "auth.User", on_delete=models.CASCADE, primary_key=True, related_name="email_consent"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_consent",
     )
     cart_reminders = models.BooleanField(
         default=False, help_text="A reminder about items left in the cart."
