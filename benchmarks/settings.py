@@ -5,8 +5,12 @@ benchmark's subscriber (registered only in a worker started with BENCH_LAG_FILE)
 never in the shop's own settings.
 """
 
+from shop.env import env
 from shop.settings import *  # noqa: F403
 from shop.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks.lag", "benchmarks.crud"]
 ROOT_URLCONF = "benchmarks.urls"
+
+# The lag benchmark's worker writes what its subscriber saw here (benchmarks/lag).
+BENCH_LAG_FILE = env("BENCH_LAG_FILE", "")

@@ -280,8 +280,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         # database's idle-in-transaction timeout (30 s).
         "timeout": env("EMAIL_TIMEOUT", 10),
     }
-if EMAIL_FILE_PATH := env("EMAIL_FILE_PATH", ""):  # the file backend's folder (tests, demos)
-    MAILERS["default"]["OPTIONS"] = {"file_path": EMAIL_FILE_PATH}
+if _file_path := env("EMAIL_FILE_PATH", ""):  # the file backend's folder (tests, demos)
+    MAILERS["default"]["OPTIONS"] = {"file_path": _file_path}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "shop@example.com")
 
 # --- Subscriptions (manage.py run_subscriptions) -------------------------------------------

@@ -1,11 +1,11 @@
 """A subscriber for the lag benchmark: it notes how long after its append it saw each item.
 
-Registered only in a worker started with ``BENCH_LAG_FILE`` set; it follows ``ItemAdded``
-and appends one line per event to that file: seconds from the event's ``recorded_at`` (set
-just before its insert, so a little before its commit) to the moment ``handle`` got it.
+Registered only in a worker started with ``BENCH_LAG_FILE`` set (benchmarks/settings.py):
+it follows ``ItemAdded`` and appends one line per event to that file, the seconds from the
+event's ``recorded_at`` (set just before its insert, so a little before its commit) to the
+moment ``handle`` got it.
 """
 
-import os
 import time
 
 from django.apps import AppConfig
@@ -17,10 +17,13 @@ class LagConfig(AppConfig):
     verbose_name = "Subscriber lag (benchmarks only)"
 
     def ready(self) -> None:
-        path = os.environ.get("BENCH_LAG_FILE")
+        from django.conf import settings
+
+        from subscriptions import core
+
+        path = settings.BENCH_LAG_FILE
         if not path:
             return
-        from subscriptions import core
 
         out = open(path, "a", buffering=1)  # noqa: SIM115 - open for the process's life
 
