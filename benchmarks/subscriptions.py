@@ -98,6 +98,7 @@ def bench_lag_under_load(products) -> None:
     """Add to cart (distinct carts, 8 connections) with a worker running and without, rounds
     alternating; with it, how long after its append the worker's subscriber saw each item."""
     from shop.models import Event
+    from subscriptions import core
     from subscriptions.models import Checkpoint
 
     print("9. subscriber lag under add-to-cart load")
@@ -115,7 +116,10 @@ def bench_lag_under_load(products) -> None:
             )
             sessions = sessions_for(server, path, products, carts)
             head = Event.objects.order_by("-position").values_list("position", flat=True)[0]
-            Checkpoint.objects.update_or_create(name="bench-lag", defaults={"position": head})
+            # Every subscriber starts at the head: the order emails of the journeys earlier
+            # benchmarks wrote are not this benchmark's work.
+            for name in ["bench-lag", *(sub.name for sub in core.subscribers())]:
+                Checkpoint.objects.update_or_create(name=name, defaults={"position": head})
             worker = LagWorker(Path(tmp) / f"lag-{n}.txt")
             try:
                 rates["with"].append(add_to_cart(url, sessions, products, connections)["rps"])

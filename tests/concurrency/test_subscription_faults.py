@@ -35,7 +35,6 @@ from tests.support.servers import ROOT, database_url, free_port, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ORDERS = 64  # one every 0.25 s: they keep coming until after the last fault
 BROKER = "amqp://guest:guest@127.0.0.1:{port}/%2F"
 ADDRESS = domain.Address(
     full_name="Ada Lovelace", address="1 Road", city="London", postal_code="N1", country="UK"
@@ -91,9 +90,10 @@ class Workers:
                 process.kill()
 
 
-def place_orders(product, count: int, placed: list) -> None:
+def place_orders(product, placed: list, stop: threading.Event) -> None:
+    """An order every 0.25 s until ``stop``: they keep coming through every fault."""
     try:
-        for _ in range(count):
+        while not stop.is_set():
             cart_id = uuid.uuid4()
             cart_add_item(cart_id=cart_id, product=product, quantity=1, context=SYSTEM)
             checkout = order_checkout(
@@ -125,7 +125,8 @@ def test_every_email_once_and_every_message_at_least_once_through_kills_and_outa
     mq_proxy = TcpProxy(("127.0.0.1", 5672), mq_port).start()
     workers = Workers(tmp_path, db_port, mq_port, exchange)
     placed: list = []
-    writer = threading.Thread(target=place_orders, args=(product, ORDERS, placed))
+    enough = threading.Event()
+    writer = threading.Thread(target=place_orders, args=(product, placed, enough))
     try:
         first, second = workers.start(), workers.start()
         writer.start()
@@ -145,15 +146,18 @@ def test_every_email_once_and_every_message_at_least_once_through_kills_and_outa
         db_proxy = TcpProxy(("127.0.0.1", 5432), db_port).start()
         back = timezone.now()
         assert writer.is_alive(), "the orders stopped before the faults ended"
+        time.sleep(2.0)  # orders after the database returned
+        enough.set()
         writer.join()
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             sent = Email.objects.filter(sent_at__isnull=False).count()
             waiting = OutboxMessage.objects.filter(published_at__isnull=True).count()
-            if sent == ORDERS and not waiting:
+            if sent == len(placed) and not waiting:
                 break
             time.sleep(0.2)
     finally:
+        enough.set()
         workers.stop()
         db_proxy.stop()
         mq_proxy.stop()
@@ -164,7 +168,7 @@ def test_every_email_once_and_every_message_at_least_once_through_kills_and_outa
     # … and the workers took the jobs back: emails went out after the database returned.
     assert Email.objects.filter(sent_at__gt=back).exists()
 
-    assert len(placed) == ORDERS
+    assert len(placed) > 20
     # Every confirmation exactly once: one file per message, each with its Message-ID.
     ids = collections.Counter(
         match
@@ -174,7 +178,7 @@ def test_every_email_once_and_every_message_at_least_once_through_kills_and_outa
     expected = {f"<order-confirmation.{order_id}@bean-and-leaf>" for order_id in placed}
     assert set(ids) == expected
     assert set(ids.values()) == {1}
-    assert Email.objects.filter(sent_at__isnull=False).count() == ORDERS
+    assert Email.objects.filter(sent_at__isnull=False).count() == len(placed)
 
     # Every integration message at least once (duplicates carry the same message id).
     received = collections.Counter()
@@ -186,5 +190,5 @@ def test_every_email_once_and_every_message_at_least_once_through_kills_and_outa
     channel.exchange_delete(exchange)
     consumer.close()
     written = {str(p) for p in OutboxMessage.objects.values_list("event_position", flat=True)}
-    assert len(written) == 2 * ORDERS + 1  # placed + stock reserved per order, the listing's
+    assert len(written) == 2 * len(placed) + 1  # placed + stock reserved per order, the listing's
     assert written <= set(received)
