@@ -6,9 +6,11 @@ import json
 import statistics
 import subprocess
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
-from benchmarks.harness import ROUNDS, SECONDS, record, shop_server
+from benchmarks.harness import ROUNDS, SECONDS, bench_context, record, shop_server
 
 LUA = Path(__file__).resolve().parent / "lua"
 
@@ -99,6 +101,89 @@ def bench_add_to_cart_on(products, modes, **env) -> None:
                 "(what early lock release buys)" if env else "≥ 0.8×",
                 (None if ok else False) if env else es / crud >= 0.8 and ok,
             )
+
+
+# --- 2. History length, on the production path: checkout of a popular product ---------------
+
+CHECKOUT_FORM = {
+    "email": "bench@example.com",
+    "full_name": "Bench Shopper",
+    "address": "1 Load Street",
+    "city": "Benchton",
+    "postal_code": "12345",
+    "country": "Benchland",
+}
+RESERVATIONS = 3_000
+
+
+def reserve_through_checkouts_path(product_id, count: int) -> None:
+    """``count`` reservations on the product's stream, written the way checkout writes them
+    (``ReserveStock`` decided in a unit of work, which snapshots the stream as it grows),
+    a hundred to a unit so that building it takes seconds, not minutes."""
+    from catalog import domain
+    from catalog.services import PRODUCT
+    from shop.unitofwork import run
+
+    def reserve(batch: int):
+        def work(uow):
+            product = uow.load(PRODUCT, product_id)
+            for _ in range(batch):
+                uow.decide(product, domain.ReserveStock(quantity=1, order_id=uuid.uuid4()))
+
+        return work
+
+    for start in range(0, count, 100):
+        run(reserve(min(100, count - start)), context=bench_context())
+
+
+def checkout_once(server, product) -> float:
+    """A new shopper puts ``product`` in a cart, opens /checkout/, and places the order:
+    the seconds the order's POST took (the checkout view, end to end)."""
+    from tests.support.servers import ShopClient
+
+    shopper = ShopClient(server.url)
+    added = shopper.post("/cart/add/", {"product": str(product.id), "quantity": 1}, htmx=True)
+    assert added.status == 200, added.body[:300]
+    page = shopper.get("/checkout/")
+    assert page.status == 200, page.body[:300]
+    form = {
+        **CHECKOUT_FORM,
+        "command_id": shopper.hidden(page.body, "command_id"),
+        "expected_total": shopper.hidden(page.body, "expected_total"),
+    }
+    start = time.perf_counter()
+    placed = shopper.post("/checkout/", form)
+    seconds = time.perf_counter() - start
+    assert placed.status == 302, placed.body[:300]
+    return seconds
+
+
+def bench_checkout_history(products) -> None:
+    """Checkout through the real view (gunicorn) of a product whose stream holds 3,000
+    reservations, beside a fresh product: what a popular product's history costs."""
+    print("2. history length (checkout through the view, gunicorn)")
+    popular, fresh = products[-2], products[-3]
+    reserve_through_checkouts_path(popular.id, RESERVATIONS)
+    samples = {"popular": [], "fresh": []}
+    with shop_server() as server:
+        for _ in range(5):  # warm every worker up on both products
+            checkout_once(server, popular)
+            checkout_once(server, fresh)
+        for _ in range(ROUNDS * 20):  # taking turns, so drift hits both alike
+            samples["popular"].append(checkout_once(server, popular))
+            samples["fresh"].append(checkout_once(server, fresh))
+    hot, cold = (statistics.median(samples[k]) for k in ("popular", "fresh"))
+    record(
+        "2. history length",
+        f"checkout through the view (gunicorn): a product with {RESERVATIONS:,} reservations "
+        "in its stream vs a fresh one, median of "
+        f"{len(samples['popular'])} each",
+        f"{hot * 1000:.1f} ms",
+        f"{cold * 1000:.1f} ms",
+        f"{hot / cold:.2f}×",
+        "≤ 1.2×",
+        hot / cold <= 1.2,
+    )
 
 
 # --- 4. Catalog -----------------------------------------------------------------------------

@@ -52,44 +52,6 @@ def build_cart(length: int, product, snapshots_on: bool) -> uuid.UUID:
     return cart_id
 
 
-def build_product(length: int, snapshots_on: bool) -> uuid.UUID:
-    from django.db import transaction
-
-    from catalog import domain
-    from catalog.services import PRODUCT, product_list, shop_money
-    from shop import eventstore, snapshots
-
-    slug = f"history-{uuid.uuid4().hex[:8]}"
-    product_id = product_list(
-        name=slug,
-        slug=slug,
-        category="coffee",
-        description="",
-        price=shop_money("5.00"),
-        stock=1000,
-        context=bench_context(),
-    )
-    events = [
-        domain.StockAdjusted(on_hand=1000 + n % 2, delta=1 if n % 2 else -1)
-        for n in range(1, length - 1)
-    ]
-    for start in range(0, len(events), 1000):
-        with transaction.atomic():
-            eventstore.append(
-                stream_type="product",
-                stream_id=product_id,
-                events=events[start : start + 1000],
-                expected_version=2 + start,
-            )
-    if snapshots_on and length >= 100:
-        from shop.unitofwork import load_state
-
-        with snapshots_alone(0):
-            loaded = load_state(PRODUCT, product_id)
-        snapshots.write("product", product_id, loaded.state, loaded.version)
-    return product_id
-
-
 def add_item_timer(cart_id, product):
     from carts import domain
     from carts.services import CART
@@ -102,20 +64,12 @@ def add_item_timer(cart_id, product):
     return lambda: execute(CART, cart_id, command, context)
 
 
-def reserve_timer(product_id):
-    from catalog import domain
-    from catalog.services import PRODUCT
-    from shop.unitofwork import execute
-
-    command = domain.ReserveStock(quantity=1, order_id=uuid.uuid4())
-    context = bench_context()
-    return lambda: execute(PRODUCT, product_id, command, context)
-
-
 # --- 2. History length ---------------------------------------------------------------------
 
 
 def bench_history_length(products) -> None:
+    """A cart's history, in process. A product's is measured on the production path, through
+    the checkout view (http_load.bench_checkout_history)."""
     print("2. history length (in process: load, decide, append, project; rolled back)")
     lengths = (10, 1_000, 10_000)
     for label, build, timer in (
@@ -123,11 +77,6 @@ def bench_history_length(products) -> None:
             "cart stream, add to cart",
             lambda n, snap: build_cart(n, products[0], snap),
             lambda stream: add_item_timer(stream, products[1]),
-        ),
-        (
-            "product stream, reserve stock",
-            lambda n, snap: build_product(n, snap),
-            reserve_timer,
         ),
     ):
         for snapshots_on in (True, False):

@@ -31,6 +31,7 @@ BENCHMARKS = {
     "add": http_load.bench_add_to_cart,
     "weight": inprocess.bench_page_weight,
     "history": inprocess.bench_history_length,
+    "checkout-history": http_load.bench_checkout_history,
     "peer": lambda products: peer.bench_peer_library(),
     "checkout": inprocess.bench_checkout_contention,
     "log": inprocess.bench_log_size,
