@@ -5,8 +5,10 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from carts import coupons
 from carts import domain as cart_domain
 from carts.models import Coupon, CustomerCart
 from carts.services import (
@@ -16,7 +18,9 @@ from carts.services import (
     cart_remove_item,
     cart_undo_removal,
 )
-from catalog.services import PRODUCT
+from catalog.domain import ReserveStock
+from catalog.services import PRODUCT, shop_money
+from orders import domain as order_domain
 from orders.models import OrderSummary
 from orders.services import ORDER, order_cancel
 from shop import eventstore, unitofwork
@@ -178,3 +182,52 @@ def test_checkout_keeps_its_statement_budget(
         response = client.post("/checkout/", data)
     assert response.status_code == 302
     assert (OrderSummary.objects.get().discount > 0) == with_coupon
+
+
+def test_cancelling_an_order_placed_before_coupons_had_ids_finds_the_coupon_by_its_code():
+    """Such an order names its coupon by code only, and redeemed it on the stream its code
+    named, which migration 0004 kept as the coupon's stream id; a rename since then does
+    not cut the order off from it."""
+    product = ProductFactory(stock=10, price="10.00")
+    coupon = Coupon.objects.create(code="OLDCODE", value=Decimal(10))
+    legacy_stream = coupons.stream_id_for_code("OLDCODE")
+    Coupon.objects.filter(pk=coupon.pk).update(stream_id=legacy_stream)  # as 0004 leaves it
+    order_id = uuid.uuid4()
+    line = order_domain.OrderLine(
+        product_id=product.id, name=product.name, quantity=1, unit_price=product.unit_price
+    )
+    placed = order_domain.OrderPlaced(
+        cart_id=uuid.uuid4(),
+        lines=(line,),
+        subtotal=shop_money("10.00"),
+        discount=shop_money("1.00"),
+        total=shop_money("9.00"),
+        currency="EUR",
+        coupon_code="OLDCODE",  # and no coupon_id, as before
+        customer=order_domain.Customer(email="old@example.com"),
+        address=order_domain.Address(
+            full_name="Old", address="1 Old Road", city="Oldham", postal_code="1", country="UK"
+        ),
+        placed_at=timezone.now(),
+    )
+    with transaction.atomic():
+        eventstore.append(
+            stream_type="order", stream_id=order_id, events=[placed], expected_version=0
+        )
+        eventstore.append(
+            stream_type="coupon",
+            stream_id=legacy_stream,
+            events=[coupons.CouponRedeemed(code="OLDCODE", order_id=order_id)],
+            expected_version=0,
+        )
+    unitofwork.execute(PRODUCT, product.id, ReserveStock(quantity=1, order_id=order_id), SYSTEM)
+    Coupon.objects.filter(pk=coupon.pk).update(code="NEWCODE")
+
+    order_cancel(order_id=order_id, reason="old order", context=SYSTEM)
+
+    assert [e.event_type for e in eventstore.load(legacy_stream)] == [
+        "CouponRedeemed",
+        "CouponRedemptionReleased",
+    ]
+    assert Coupon.objects.get(code="NEWCODE").redemptions == 0
+    assert unitofwork.load_state(PRODUCT, product.id).state.on_hand == 10
