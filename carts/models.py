@@ -45,11 +45,16 @@ class CartLine(models.Model):
         max_digits=12, decimal_places=2, help_text="The price when the item was added."
     )
     currency = models.CharField(max_length=3)
+    slot = models.BigIntegerField(
+        default=0,
+        help_text="Where the line shows in the cart: the position of the event that added it "
+        "(an undone removal puts the line back in its old slot).",
+    )
 
     class Meta:
         verbose_name = "cart line"
         verbose_name_plural = "cart lines"
-        ordering = ["id"]
+        ordering = ["slot", "id"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "product"], name="cartline_cart_product_unique")
         ]

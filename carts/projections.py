@@ -45,8 +45,8 @@ WHERE cart_id = %(cart)s AND version = %(previous)s
 """
 
 ADD_TO_LINE = """
-INSERT INTO carts_cartline (cart_id, product_id, quantity, unit_price, currency)
-VALUES (%(cart)s, %(product)s, %(quantity)s, %(price)s, %(currency)s)
+INSERT INTO carts_cartline (cart_id, product_id, quantity, unit_price, currency, slot)
+VALUES (%(cart)s, %(product)s, %(quantity)s, %(price)s, %(currency)s, %(slot)s)
 ON CONFLICT (cart_id, product_id)
 DO UPDATE SET quantity = carts_cartline.quantity + excluded.quantity
 """
@@ -56,8 +56,8 @@ DO UPDATE SET quantity = carts_cartline.quantity + excluded.quantity
 # add to cart on one cart about 8% faster (`make bench`, "same cart").
 ADVANCE_SUMMARY_AND_ADD_TO_LINE = f"""
 WITH advanced AS ({ADVANCE_SUMMARY.strip()} RETURNING cart_id)
-INSERT INTO carts_cartline (cart_id, product_id, quantity, unit_price, currency)
-SELECT cart_id, %(product)s, %(quantity)s, %(price)s, %(currency)s FROM advanced
+INSERT INTO carts_cartline (cart_id, product_id, quantity, unit_price, currency, slot)
+SELECT cart_id, %(product)s, %(quantity)s, %(price)s, %(currency)s, %(slot)s FROM advanced
 ON CONFLICT (cart_id, product_id)
 DO UPDATE SET quantity = carts_cartline.quantity + excluded.quantity
 """
@@ -104,8 +104,15 @@ def _summary_params(recorded: RecordedEvent) -> dict:
     }
 
 
-def _line_params(cart_id, product_id, quantity: int, unit_price: Money) -> dict:
+def slot_of(recorded: RecordedEvent) -> int:
+    """Where a line the event creates goes in the cart: after the lines before it, or, for
+    an undone removal, back where it was (the undo names the slot in its metadata)."""
+    return int(recorded.metadata.get("slot") or recorded.position)
+
+
+def _line_params(cart_id, product_id, quantity: int, unit_price: Money, slot: int) -> dict:
     return {
+        "slot": slot,
         "cart": _stored(CartLine, "cart", cart_id),
         "product": _stored(CartLine, "product", product_id),
         "quantity": quantity,
@@ -128,14 +135,16 @@ def project_cart(recorded: RecordedEvent) -> None:
         )
     event = recorded.event
     if isinstance(event, ItemAdded) and connection.vendor == "postgresql":
-        line = _line_params(cart_id, event.product_id, event.quantity, event.unit_price)
+        line = _line_params(
+            cart_id, event.product_id, event.quantity, event.unit_price, slot_of(recorded)
+        )
         _run(ADVANCE_SUMMARY_AND_ADD_TO_LINE, {**_summary_params(recorded), **line})
         return
     if _run(ADVANCE_SUMMARY, _summary_params(recorded)) != 1:
         return  # replayed or out of order: the summary is not at the version before it
     match event:
         case ItemAdded(product_id=p, quantity=q, unit_price=price):
-            _run(ADD_TO_LINE, _line_params(cart_id, p, q, price))
+            _run(ADD_TO_LINE, _line_params(cart_id, p, q, price, slot_of(recorded)))
         case ItemQuantityChanged(product_id=p, quantity=q):
             CartLine.objects.filter(cart_id=cart_id, product_id=p).update(quantity=q)
         case ItemRemoved(product_id=p):
@@ -144,7 +153,9 @@ def project_cart(recorded: RecordedEvent) -> None:
             for line in lines:
                 _run(
                     ADD_TO_LINE,
-                    _line_params(cart_id, line.product_id, line.quantity, line.unit_price),
+                    _line_params(
+                        cart_id, line.product_id, line.quantity, line.unit_price, recorded.position
+                    ),
                 )
 
 
@@ -188,13 +199,14 @@ class _Cart:
     order_id: UUID | None = None
     version: int = 0
     last_position: int = 0
-    # product id → [quantity, unit price]; in the order the lines were created, as their ids
+    # product id → [quantity, unit price, slot]; in the order the lines were created, as
+    # their ids
     lines: dict[UUID, list] = field(default_factory=dict)
 
-    def add(self, product_id: UUID, quantity: int, unit_price: Money) -> None:
+    def add(self, product_id: UUID, quantity: int, unit_price: Money, slot: int) -> None:
         line = self.lines.get(product_id)
         if line is None:
-            self.lines[product_id] = [quantity, unit_price]
+            self.lines[product_id] = [quantity, unit_price, slot]
         else:
             line[0] += quantity
 
@@ -203,6 +215,7 @@ class CartReplay:
     """``project_carts`` over a whole log: the same rows, without SQL per event."""
 
     stream_types = frozenset({"cart"})
+    metadata_keys = ("slot",)  # an undone removal's line goes back to its slot
 
     def __init__(self) -> None:
         self.carts: dict[UUID, _Cart] = {}
@@ -230,7 +243,7 @@ class CartReplay:
         cart.order_id = changes.get("order_id", cart.order_id)
         match recorded.event:  # the lines, as project_cart changes them
             case ItemAdded(product_id=p, quantity=q, unit_price=price):
-                cart.add(self._one(p), q, self._one(price))
+                cart.add(self._one(p), q, self._one(price), slot_of(recorded))
             case ItemQuantityChanged(product_id=p, quantity=q):
                 if p in cart.lines:
                     cart.lines[p][0] = q
@@ -238,7 +251,12 @@ class CartReplay:
                 cart.lines.pop(p, None)
             case CartMerged(lines=lines):
                 for line in lines:
-                    cart.add(self._one(line.product_id), line.quantity, self._one(line.unit_price))
+                    cart.add(
+                        self._one(line.product_id),
+                        line.quantity,
+                        self._one(line.unit_price),
+                        recorded.position,
+                    )
         cart.version = recorded.version
         cart.last_position = recorded.position
         cart.updated_at = recorded.recorded_at
@@ -275,11 +293,11 @@ class CartReplay:
         )
         write_rows(
             CartLine,
-            ("cart_id", "product_id", "quantity", "unit_price", "currency"),
+            ("cart_id", "product_id", "quantity", "unit_price", "currency", "slot"),
             (
-                (cart_id, product_id, quantity, price.amount, price.currency)
+                (cart_id, product_id, quantity, price.amount, price.currency, slot)
                 for cart_id, c in carts
-                for product_id, (quantity, price) in c.lines.items()
+                for product_id, (quantity, price, slot) in c.lines.items()
             ),
         )
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from carts import coupons, domain
-from carts.models import Coupon, CustomerCart
+from carts.models import CartLine, Coupon, CustomerCart
 from carts.selectors import cart_contents
 from catalog.models import Product
 from shop import eventstore
@@ -53,13 +53,32 @@ def cart_change_quantity(
     command = domain.ChangeQuantity(
         product_id=product.id, quantity=quantity, available=_available(product)
     )
+    if quantity == 0:
+        return _remove_line(cart_id, command, context)
     return execute(CART, cart_id, command, context)
 
 
 def cart_remove_item(
     *, cart_id: UUID, product_id: UUID, context: CommandContext
 ) -> Outcome[domain.Cart]:
-    return execute(CART, cart_id, domain.RemoveItem(product_id=product_id), context)
+    return _remove_line(cart_id, domain.RemoveItem(product_id=product_id), context)
+
+
+def _remove_line(cart_id: UUID, command, context: CommandContext) -> Outcome[domain.Cart]:
+    """Take a line out; its ``ItemRemoved`` keeps the line's slot in its metadata (where
+    the cart shows it, ``CartLine.slot``), so an undo can put the line back there."""
+
+    def work(uow: UnitOfWork):
+        cart = uow.load(CART, cart_id)
+        slot = (
+            CartLine.objects.filter(cart_id=cart_id, product_id=command.product_id)
+            .values_list("slot", flat=True)
+            .first()
+        )
+        uow.decide(cart, command, **({"slot": slot} if slot else {}))
+        return cart
+
+    return run(work, context=context).outcome()
 
 
 def cart_apply_coupon(
@@ -117,6 +136,7 @@ def cart_undo_removal(
         ):
             raise domain.NothingToUndo()
         removed = removal.event
+        slot = removal.metadata.get("slot") or removal_position  # where the line was
         product = Product.objects.filter(id=removed.product_id).first()
         command = domain.AddItem(
             product_id=removed.product_id,
@@ -124,7 +144,7 @@ def cart_undo_removal(
             unit_price=removed.unit_price,
             available=_available(product) if product else 0,
         )
-        uow.decide(cart, command, undoes=removal_position)
+        uow.decide(cart, command, undoes=removal_position, slot=slot)
         return cart
 
     return run(work, context=context).outcome()

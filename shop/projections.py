@@ -31,7 +31,7 @@ rolls back, and returns every row that differs from what was stored.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import batched
@@ -39,6 +39,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 from django.db import models, transaction
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from shop import registry
@@ -60,6 +61,10 @@ class Replayer(Protocol):
 
     def write(self) -> None:
         """Write every row folded, once the whole log has been applied."""
+
+
+# A replayer may also name the metadata keys it reads (``metadata_keys``, a tuple of str):
+# a rebuild then reads just those keys, not every event's whole metadata.
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +155,19 @@ LOG_FIELDS = (
 NO_METADATA: MappingProxyType[str, Any] = MappingProxyType({})
 
 
-def log_chunks(*, chunk_size: int = CHUNK_SIZE, metadata: bool = True) -> Iterator[list[tuple]]:
-    """Every event as a tuple of ``LOG_FIELDS`` (then ``metadata`` if asked), in position
-    order, ``chunk_size`` rows at a time (keyset pagination): no model instances."""
-    fields = (*LOG_FIELDS, "metadata") if metadata else LOG_FIELDS
+def log_chunks(
+    *, chunk_size: int = CHUNK_SIZE, metadata: bool = True, metadata_keys: Sequence[str] = ()
+) -> Iterator[list[tuple]]:
+    """Every event as a tuple of ``LOG_FIELDS`` (then ``metadata`` if asked, or else the
+    text of each of ``metadata_keys``), in position order, ``chunk_size`` rows at a time
+    (keyset pagination): no model instances."""
+    keys = {} if metadata else {f"meta_{i}": key for i, key in enumerate(metadata_keys)}
+    fields = (*LOG_FIELDS, "metadata") if metadata else (*LOG_FIELDS, *keys)
     log = (
-        Event.objects.annotate(payload=Cast("data", models.TextField()))
+        Event.objects.annotate(
+            payload=Cast("data", models.TextField()),
+            **{name: KeyTextTransform(key, "metadata") for name, key in keys.items()},
+        )
         .order_by("position")
         .values_list(*fields)
     )
@@ -169,11 +181,12 @@ def log_chunks(*, chunk_size: int = CHUNK_SIZE, metadata: bool = True) -> Iterat
 
 
 def _runs(
-    rows: list[tuple], followed: frozenset[str] | None
+    rows: list[tuple], followed: frozenset[str] | None, metadata_keys: Sequence[str] = ()
 ) -> Iterator[tuple[str, list[RecordedEvent]]]:
     """Consecutive events of the same stream type, upcast and decoded once.
 
-    Events of a stream type outside ``followed`` (None: every type) are not decoded.
+    Events of a stream type outside ``followed`` (None: every type) are not decoded. Rows
+    with ``metadata_keys`` columns get those of them that are set as their metadata.
     """
     run: list[RecordedEvent] = []
     run_type = None
@@ -192,12 +205,21 @@ def _runs(
                 stream_id=stream_id,
                 version=version,
                 event=registry.from_json(event_type, schema_version, text),
-                metadata=row[8] if len(row) > 8 else NO_METADATA,
+                metadata=_metadata(row, metadata_keys),
                 recorded_at=at,
             )
         )
     if run:
         yield run_type, run
+
+
+def _metadata(row: tuple, keys: Sequence[str]) -> Mapping[str, Any]:
+    if len(row) <= 8:
+        return NO_METADATA
+    if not keys:
+        return row[8]
+    found = {key: value for key, value in zip(keys, row[8:], strict=True) if value is not None}
+    return found or NO_METADATA
 
 
 def write_rows(
@@ -265,12 +287,14 @@ def rebuild(
     handlers = [p.handler for p in chosen if not (batch and p.replay is not None)]
     # A handler may follow any stream type and read the metadata; replayers say what they need.
     followed = None if handlers else frozenset().union(*(r.stream_types for r in replayers))
+    keys = () if handlers else tuple(sorted({k for r in replayers for k in _keys_of(r)}))
     done = 0
     with transaction.atomic(), _collector_paused(bool(replayers)):
         for projection in chosen:
             projection.empty()
-        for rows in log_chunks(chunk_size=chunk_size, metadata=bool(handlers)):
-            for stream_type, events in _runs(rows, followed):
+        chunks = log_chunks(chunk_size=chunk_size, metadata=bool(handlers), metadata_keys=keys)
+        for rows in chunks:
+            for stream_type, events in _runs(rows, followed, keys):
                 for replayer in replayers:
                     if stream_type in replayer.stream_types:
                         replayer.apply(stream_type, events)
@@ -282,6 +306,10 @@ def rebuild(
         for replayer in replayers:
             replayer.write()
     return done
+
+
+def _keys_of(replayer: Replayer) -> tuple[str, ...]:
+    return tuple(getattr(replayer, "metadata_keys", ()))
 
 
 # --- Drift ----------------------------------------------------------------------------------
