@@ -263,6 +263,10 @@ class CouponRefused(CartError):
     """The coupon cannot be applied; the message says why."""
 
 
+class UnknownCoupon(CouponRefused):
+    """No coupon has that code."""
+
+
 class EmptyCart(CartError):
     def __init__(self) -> None:
         super().__init__("Your cart is empty.")
@@ -330,7 +334,7 @@ def decide(command: Command, state: Cart) -> list[Event]:
             if not refusal and command.used_up:
                 refusal = f"The coupon {coupon.code} has been used up."
             if refusal:
-                raise CouponRefused(refusal)
+                raise (UnknownCoupon if coupon is None else CouponRefused)(refusal)
             return [CouponApplied(code=coupon.code)]
         case RemoveCoupon(), Cart(coupon=None):
             return []

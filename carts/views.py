@@ -2,6 +2,11 @@
 
 Plain posts redirect to the cart page (post/redirect/get); htmx requests get the parts that
 changed, all out of band: the line, the summary, the header badge and the messages.
+
+A refusal answers with the page the shopper was on, its forms still there and the message
+beside the field that caused it: 422 for invalid input, 404 for something unknown, 409 for
+a real conflict (not enough stock, a checked-out cart). With htmx, only the form or cart
+part that holds the field comes back, out of band, with the message.
 """
 
 from typing import Any
@@ -14,7 +19,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from carts import services
-from carts.domain import CartError, EmptyCart, ItemNotInCart, ItemRemoved, NothingToUndo
+from carts.domain import (
+    CartError,
+    EmptyCart,
+    InvalidQuantity,
+    ItemNotInCart,
+    ItemRemoved,
+    NothingToUndo,
+    UnknownCoupon,
+)
 from carts.forms import (
     AddToCartForm,
     ChangeQuantityForm,
@@ -26,6 +39,7 @@ from carts.forms import (
 from carts.selectors import CartContents, cart_contents
 from carts.session import current_cart_id, ensure_cart_id
 from catalog.models import Product
+from catalog.views import catalog_context, page_at, product_context
 from shop.web import command_context, refuse, safe_next
 
 UNDO_KEY = "cart_undo"  # session: the position of the last removal, offered for undo
@@ -59,7 +73,75 @@ def _answer(
         "removed_id": removed,
         "whole_panel": whole or not contents.lines,
     }
+    if context["whole_panel"]:
+        contents.fetch_pictures()
+    elif context["line"]:
+        contents.fetch_pictures(context["line"])
     return render(request, "carts/cart_detail.html#cart-update", context)
+
+
+def status_of(error: CartError) -> int:
+    match error:
+        case UnknownCoupon() | ItemNotInCart():
+            return 404
+        case InvalidQuantity():
+            return 422
+        case _:
+            return 409
+
+
+def _typed(request, name: str) -> str:
+    """What the shopper typed in a field, to show it again (cut short)."""
+    return request.POST.get(name, "")[:40]
+
+
+def _refuse_on_cart(
+    request, message: str, *, status: int, line: UUID | None = None, coupon: bool = False
+):
+    """The cart again, with ``message`` beside the line's quantity or the coupon field."""
+    messages.error(request, message)
+    contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
+    context = {
+        **_page_context(contents),
+        "line_error": {"product": line, "message": message, "quantity": _typed(request, "quantity")}
+        if line
+        else None,
+        "coupon_error": message if coupon else "",
+        "coupon_typed": _typed(request, "code") if coupon else "",
+    }
+    if not request.htmx:
+        contents.fetch_pictures()
+        return render(request, "carts/cart_detail.html", context, status=status)
+    context["line"] = contents.line(line) if line else None
+    context["whole_panel"] = not contents.lines
+    if context["line"]:
+        contents.fetch_pictures(context["line"])
+    return render(request, "carts/cart_detail.html#cart-update", context, status=status)
+
+
+def _refuse_add(request, message: str, *, status: int, product: Product | None, next_path: str):
+    """The catalog page the shopper was on, with ``message`` beside the quantity."""
+    if product is None and request.htmx:
+        return refuse(request, message, status=status)
+    messages.error(request, message)
+    add_error = {
+        "product": product.id if product else None,
+        "message": message,
+        "quantity": _typed(request, "quantity"),
+    }
+    if request.htmx:
+        context = {"product": product, "add_error": add_error, "next_path": next_path}
+        return render(request, "carts/add_refused.html", context, status=status)
+    page = page_at(next_path) if next_path else None
+    if page is None:
+        page = (
+            ("catalog/product_detail.html", product_context(product))
+            if product
+            else ("catalog/product_list.html", catalog_context(request.GET.copy()))
+        )
+    template, context = page
+    context.update(add_error=add_error, next_path=next_path)
+    return render(request, template, context, status=status)
 
 
 def _offer_undo(request, outcome, name: str) -> None:
@@ -71,6 +153,7 @@ def _offer_undo(request, outcome, name: str) -> None:
 @require_GET
 def detail(request):
     contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
+    contents.fetch_pictures()
     return render(request, "carts/cart_detail.html", _page_context(contents))
 
 
@@ -80,11 +163,19 @@ def read_add_form(request) -> tuple[AddToCartForm, Product] | HttpResponse:
     The benchmarks' CRUD baseline reads its form with this too, so both do the same work.
     """
     form = AddToCartForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
+    form.is_valid()
+    next_path = safe_next(request, form.cleaned_data.get("next"), "")
+    if "product" in form.errors:
+        message = form.errors["product"][0]
+        return _refuse_add(request, message, status=422, product=None, next_path=next_path)
     product = Product.objects.filter(id=form.cleaned_data["product"], is_listed=True).first()
     if product is None:
-        return refuse(request, "That product is not in our catalog.", status=404)
+        message = "That product is not in our catalog."
+        return _refuse_add(request, message, status=404, product=None, next_path=next_path)
+    if form.errors:
+        return _refuse_add(
+            request, first_error(form), status=422, product=product, next_path=next_path
+        )
     return form, product
 
 
@@ -94,6 +185,7 @@ def add(request):
     if isinstance(asked, HttpResponse):
         return asked
     form, product = asked
+    next_path = safe_next(request, form.cleaned_data["next"], "")
     quantity = form.cleaned_data["quantity"]
     try:
         outcome = services.cart_add_item(
@@ -103,35 +195,45 @@ def add(request):
             context=command_context(request),
         )
     except CartError as error:
-        return refuse(request, f"{product.name}: {error}", status=409)
-    messages.success(request, f"Added {quantity} × {product.name} to your cart.")
+        return _refuse_add(
+            request, str(error), status=status_of(error), product=product, next_path=next_path
+        )
+    messages.success(
+        request, f"Added {quantity} × {product.name} to your cart.", extra_tags="view-cart"
+    )
     if request.htmx:
         return render(request, "carts/added.html", {"cart_count": outcome.state.item_count})
-    return redirect(safe_next(request, form.cleaned_data["next"], product.get_absolute_url()))
+    return redirect(next_path or product.get_absolute_url())
 
 
 def _read_line_form(request, form_class) -> tuple[Any, UUID, Product] | HttpResponse:
     """A valid form about one line of the shopper's cart, the cart and the line's product;
     or the refusal to send."""
     form = form_class(request.POST)
-    if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
+    form.is_valid()
+    if "product" in form.errors:
+        return _refuse_on_cart(request, form.errors["product"][0], status=422)
     cart_id = current_cart_id(request)
     product = Product.objects.filter(id=form.cleaned_data["product"]).first()
     if cart_id is None or product is None:
-        return refuse(request, str(ItemNotInCart()), status=404)
+        return _refuse_on_cart(request, str(ItemNotInCart()), status=404)
+    if form.errors:  # the quantity: shown beside the line's quantity box
+        return _refuse_on_cart(request, first_error(form), status=422, line=product.id)
     return form, cart_id, product
 
 
-def _read_cart_form(request, form_class, no_cart: CartError) -> tuple[Any, UUID] | HttpResponse:
+def _read_cart_form(
+    request, form_class, no_cart: CartError, *, coupon: bool = False
+) -> tuple[Any, UUID] | HttpResponse:
     """A valid form about the shopper's cart and the cart; or the refusal to send
-    (``no_cart`` when the shopper has none)."""
+    (``no_cart`` when the shopper has none; ``coupon``: the error goes beside the coupon
+    field)."""
     form = form_class(request.POST)
     if not form.is_valid():
-        return refuse(request, first_error(form), status=422)
+        return _refuse_on_cart(request, first_error(form), status=422, coupon=coupon)
     cart_id = current_cart_id(request)
     if cart_id is None:
-        return refuse(request, str(no_cart), status=409)
+        return _refuse_on_cart(request, str(no_cart), status=409)
     return form, cart_id
 
 
@@ -147,7 +249,8 @@ def change(request):
             cart_id=cart_id, product=product, quantity=quantity, context=command_context(request)
         )
     except CartError as error:
-        return refuse(request, f"{product.name}: {error}", status=409)
+        message = f"{product.name}: {error}"
+        return _refuse_on_cart(request, message, status=status_of(error), line=product.id)
     if quantity == 0:
         _offer_undo(request, outcome, product.name)
         return _answer(request, cart_id, removed=product.id)
@@ -166,7 +269,8 @@ def remove(request):
             cart_id=cart_id, product_id=product.id, context=command_context(request)
         )
     except CartError as error:
-        return refuse(request, f"{product.name}: {error}", status=409)
+        message = f"{product.name}: {error}"
+        return _refuse_on_cart(request, message, status=status_of(error))
     _offer_undo(request, outcome, product.name)
     return _answer(request, cart_id, removed=product.id)
 
@@ -185,7 +289,7 @@ def undo(request):
             context=command_context(request),
         )
     except CartError as error:
-        return refuse(request, str(error), status=409)
+        return _refuse_on_cart(request, str(error), status=status_of(error))
     request.session.pop(UNDO_KEY, None)
     restored = outcome.recorded[0].event
     name = Product.objects.filter(id=restored.product_id).values_list("name", flat=True).first()
@@ -195,7 +299,7 @@ def undo(request):
 
 @require_POST
 def apply_coupon(request):
-    asked = _read_cart_form(request, CouponForm, EmptyCart())
+    asked = _read_cart_form(request, CouponForm, EmptyCart(), coupon=True)
     if isinstance(asked, HttpResponse):
         return asked
     form, cart_id = asked
@@ -207,7 +311,7 @@ def apply_coupon(request):
             context=command_context(request),
         )
     except CartError as error:
-        return refuse(request, str(error), status=409)
+        return _refuse_on_cart(request, str(error), status=status_of(error), coupon=True)
     messages.success(request, f"Coupon {outcome.state.coupon} applied.")
     return _answer(request, cart_id)
 
@@ -216,11 +320,11 @@ def apply_coupon(request):
 def remove_coupon(request):
     cart_id = current_cart_id(request)
     if cart_id is None:
-        return refuse(request, str(EmptyCart()), status=409)
+        return _refuse_on_cart(request, str(EmptyCart()), status=409)
     try:
         outcome = services.cart_remove_coupon(cart_id=cart_id, context=command_context(request))
     except CartError as error:
-        return refuse(request, str(error), status=409)
+        return _refuse_on_cart(request, str(error), status=status_of(error))
     if outcome.recorded:
         messages.success(request, f"Coupon {outcome.recorded[0].event.code} removed.")
     else:

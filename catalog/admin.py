@@ -7,10 +7,12 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from catalog import services
 from catalog.domain import ProductError
-from catalog.models import Category, Product
+from catalog.images import check_upload
+from catalog.models import Category, Product, ProductImage
 from shop.admin import ReadOnlyAdmin, register_stream_names, stream_link
 from shop.aggregates import CommandContext
 
@@ -47,12 +49,14 @@ class ProductAdmin(ReadOnlyAdmin):
         "is_listed",
         "version",
         "timeline",
+        "picture_count",
     ]
     list_filter = ["is_listed", "category"]
     search_fields = ["name", "slug"]
     fields = [
         "id",
         "timeline",
+        "pictures",
         "name",
         "slug",
         "category",
@@ -69,6 +73,33 @@ class ProductAdmin(ReadOnlyAdmin):
     @admin.display(description="stream")
     def timeline(self, obj: Product) -> str:
         return stream_link(obj.id, "Timeline")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("images")
+
+    @admin.display(description="pictures")
+    def picture_count(self, obj: Product) -> int:
+        return len(obj.images.all())
+
+    @admin.display(description="pictures")
+    def pictures(self, obj: Product) -> str:
+        """The product's pictures (staff data, editable), and a link to add one."""
+        shown = format_html_join(
+            " ",
+            '<a href="{}"><img src="{}" width="{}" height="{}" alt="Change picture {}"></a>',
+            (
+                (
+                    reverse("admin:catalog_productimage_change", args=[image.pk]),
+                    image.thumb.src,
+                    image.thumb.width // 2,
+                    image.thumb.height // 2,
+                    image.position,
+                )
+                for image in obj.images.all()
+            ),
+        )
+        add = reverse("admin:catalog_productimage_add") + f"?product={obj.pk}"
+        return format_html('{} <a class="addlink" href="{}">Add a picture</a>', shown, add)
 
     def get_urls(self):
         return [
@@ -129,3 +160,38 @@ class ProductAdmin(ReadOnlyAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/catalog/product/commands.html", context)
+
+
+class ProductImageForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ["product", "image", "alt", "position"]
+
+    def clean_image(self):
+        """A new upload must be a picture Pillow can read, within the size limit."""
+        image = self.cleaned_data["image"]
+        if "image" in self.changed_data and image:
+            check_upload(image)
+        return image
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(admin.ModelAdmin):
+    """Pictures of products: staff data beside the event-sourced product."""
+
+    form = ProductImageForm
+    list_display = ["preview", "product", "position", "alt"]
+    list_select_related = ["product"]
+    search_fields = ["product__name", "alt"]
+    autocomplete_fields = ["product"]
+    ordering = ["product__name", "position"]
+
+    @admin.display(description="picture")
+    def preview(self, obj: ProductImage) -> str:
+        thumb = obj.thumb
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="">',
+            thumb.src,
+            thumb.width // 2,
+            thumb.height // 2,
+        )

@@ -1,4 +1,9 @@
-"""The demo catalog: four categories, twenty-eight products."""
+"""The demo catalog: four categories, twenty-eight products, a drawing of each."""
+
+from pathlib import Path
+
+# Drawn by tools/draw_demo_pictures.py and committed: one <slug>.webp per product.
+PICTURES = Path(__file__).resolve().parent / "demo_pictures"
 
 CATEGORIES = {
     "coffee": "Coffee",

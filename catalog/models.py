@@ -1,12 +1,17 @@
-"""Catalog read side: categories (plain rows) and the Product projection."""
+"""Catalog read side: categories (plain rows), the Product projection, product pictures."""
 
+import uuid
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from shop.money import Money
+
+LOW_STOCK = 5  # at or below this many units the shop says how many are left
 
 
 class Category(models.Model):
@@ -75,6 +80,123 @@ class Product(models.Model):
         return self.stock > 0
 
     @property
+    def can_be_bought(self) -> bool:
+        return self.is_listed and self.in_stock
+
+    @property
+    def stock_label(self) -> str:
+        """Stock in words: exact counts only when few are left."""
+        if not self.is_listed:
+            return "No longer sold"
+        if self.stock <= 0:
+            return "Out of stock"
+        if self.stock <= LOW_STOCK:
+            return f"Only {self.stock} left"
+        return "In stock"
+
+    @property
+    def main_image(self) -> "ProductImage | None":
+        """The first picture; reads ``prefetch_related("images")`` when the caller did."""
+        return next(iter(self.images.all()), None)
+
+    @property
+    def gallery(self) -> list["ProductImage"]:
+        return list(self.images.all())
+
+    @property
     def hue(self) -> int:
         """A stable colour for the generated placeholder picture."""
         return self.id.int % 360
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    """One kind of copy of a picture, ready for an ``<img>``: src, srcset, sizes and size."""
+
+    src: str
+    srcset: str
+    sizes: str
+    width: int
+    height: int
+
+
+def _picture_path(instance: "ProductImage", filename: str) -> str:
+    return f"products/originals/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+
+
+class ProductImage(models.Model):
+    """A picture of a product, uploaded by staff; the shop serves resized WebP copies.
+
+    Staff data beside the event-sourced product (pictures are files, not facts about the
+    product's price or stock), so it lives in plain rows keyed by the product's stream id.
+    """
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="images",
+        help_text="The product's stream id.",
+    )
+    image = models.ImageField(
+        upload_to=_picture_path,
+        width_field="width",
+        height_field="height",
+        help_text="JPEG, PNG, WebP or GIF; resized copies are made when it is saved.",
+    )
+    alt = models.CharField(
+        "text alternative",
+        max_length=200,
+        blank=True,
+        help_text="What the picture shows, for people who cannot see it. Empty: the name.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="The first picture (lowest position) is the product's main one."
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    copies = models.JSONField(default=dict, editable=False, help_text="The resized copies.")
+
+    class Meta:
+        verbose_name = "product picture"
+        verbose_name_plural = "product pictures"
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["product", "position"], name="productimage_product_idx")]
+
+    def __str__(self) -> str:
+        return f"Picture {self.position} of {self.product_id}"
+
+    def save(self, *args, **kwargs):
+        from catalog.images import make_copies
+
+        if self.image and self.copies.get("source") != self.image.name:
+            stored = self.image.storage
+            if not self.image._committed:
+                self.image.save(self.image.name, self.image.file, save=False)
+            with stored.open(self.image.name) as source:
+                made = make_copies(source, stem=Path(self.image.name).stem, storage=stored)
+            self.copies = {
+                "source": self.image.name,
+                **{kind: [[c.width, c.height, c.name] for c in made[kind]] for kind in made},
+            }
+        super().save(*args, **kwargs)
+
+    def _rendition(self, kind: str) -> Rendition:
+        from catalog.images import SIZES
+
+        storage = self.image.storage
+        made = self.copies.get(kind) or []
+        if not made:
+            url = self.image.url
+            return Rendition(url, "", "", self.width, self.height)
+        width, height, name = made[0]
+        srcset = ", ".join(f"{storage.url(n)} {w}w" for w, _, n in made)
+        return Rendition(storage.url(name), srcset, SIZES[kind], width, height)
+
+    @property
+    def thumb(self) -> Rendition:
+        return self._rendition("thumb")
+
+    @property
+    def large(self) -> Rendition:
+        return self._rendition("large")

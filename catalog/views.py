@@ -1,6 +1,10 @@
+from urllib.parse import urlsplit
+
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_GET
 
 from catalog.forms import CatalogFilterForm
@@ -8,15 +12,21 @@ from catalog.models import Category, Product
 from shop.web import refuse
 
 PAGE_SIZE = 12
+RELATED = 4  # related products shown on a product page
 
 
-@require_GET
-def home(request):
-    filters = CatalogFilterForm.from_query(request.GET)
+class BadFilter(Exception):
+    """The catalog's query string cannot be run; the message says why."""
+
+
+def catalog_context(params: QueryDict) -> dict:
+    """What the catalog page shows for a query string (home, a category, a search)."""
+    filters = CatalogFilterForm.from_query(params)
     if not filters.is_valid():
-        message = next(iter(filters.errors.values()))[0]
-        return refuse(request, f"That search could not be run: {message}", status=400)
-    products = Product.objects.filter(is_listed=True).select_related("category")
+        raise BadFilter(next(iter(filters.errors.values()))[0])
+    products = (
+        Product.objects.filter(is_listed=True).select_related("category").prefetch_related("images")
+    )
     categories = list(Category.objects.all())
     active = filters.cleaned_data["category"]
     if active:
@@ -24,17 +34,58 @@ def home(request):
     query = filters.cleaned_data["q"]
     if query:
         products = products.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
+    return {
+        "page": Paginator(products, PAGE_SIZE).get_page(params.get("page")),
         "categories": categories,
         "active_category": next((c for c in categories if c.slug == active), None),
         "query": query,
     }
+
+
+def product_context(product: Product) -> dict:
+    """What a product page shows: the product and a few others from its category."""
+    related = []
+    if product.category_id:
+        related = list(
+            Product.objects.filter(category_id=product.category_id, is_listed=True)
+            .exclude(id=product.id)
+            .prefetch_related("images")
+            .order_by("name")[:RELATED]
+        )
+    return {"product": product, "related": related}
+
+
+@require_GET
+def home(request):
+    try:
+        context = catalog_context(request.GET)
+    except BadFilter as error:
+        return refuse(request, f"That search could not be run: {error}", status=400)
     return render(request, "catalog/product_list.html", context)
 
 
 @require_GET
 def product(request, slug):
-    product = get_object_or_404(Product.objects.select_related("category"), slug=slug)
-    return render(request, "catalog/product_detail.html", {"product": product})
+    products = Product.objects.select_related("category").prefetch_related("images")
+    product = get_object_or_404(products, slug=slug)
+    return render(request, "catalog/product_detail.html", product_context(product))
+
+
+def page_at(path: str) -> tuple[str, dict] | None:
+    """The catalog page at a local ``path`` (template and context), to show it again with a
+    message: a refused add to cart answers with the page the shopper was on."""
+    target = urlsplit(path)
+    try:
+        match = resolve(target.path)
+    except Resolver404:
+        return None
+    if match.view_name == "catalog:product":
+        products = Product.objects.select_related("category").prefetch_related("images")
+        shown = products.filter(slug=match.kwargs["slug"]).first()
+        return ("catalog/product_detail.html", product_context(shown)) if shown else None
+    if match.view_name == "catalog:home":
+        try:
+            return "catalog/product_list.html", catalog_context(QueryDict(target.query))
+        except BadFilter:
+            return None
+    return None

@@ -32,6 +32,11 @@ BROKER_URL              RabbitMQ for integration events, amqp://user:password@ho
                         (default unset: nothing is relayed)
 BROKER_EXCHANGE         the topic exchange they go to (default shop.events)
 LOG_LEVEL               the root logger's level (default INFO)
+MEDIA_ROOT              uploaded product pictures and their copies (default var/media)
+MEDIA_URL               where pictures are served (default /media/; an absolute address,
+                        for object storage, is added to the CSP's img-src)
+SHOP_SERVE_MEDIA        Django serves MEDIA_ROOT itself (default on with DEBUG, else off)
+SHOP_IMAGE_MAX_BYTES    the largest picture staff may upload (default 10 MiB)
 
 With PostgreSQL:
 
@@ -45,6 +50,7 @@ DB_RELEASE_LOCKS_EARLY  let a stream's lock go before the commit is flushed (def
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -56,6 +62,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 DEBUG = env("DEBUG", False)
+
+
+def _media_origin(url: str) -> list[str]:
+    """The origin of an absolute MEDIA_URL (object storage), for the CSP's img-src."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
 
 SECRET_KEY = env("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -235,13 +248,27 @@ STORAGES = {
     },
 }
 
+# --- Uploaded files (product pictures) ------------------------------------------------------
+# Through Django's storage API (STORAGES["default"]): files under MEDIA_ROOT by default. In
+# production let the proxy serve MEDIA_ROOT at MEDIA_URL, or point STORAGES["default"] at
+# object storage (django-storages) and MEDIA_URL at its address (an absolute MEDIA_URL is
+# added to the CSP's img-src). SHOP_SERVE_MEDIA=1 makes Django serve them itself (the
+# default with DEBUG): fine for a small shop, slower than a proxy.
+
+MEDIA_URL = env("MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+SHOP_SERVE_MEDIA = env("SHOP_SERVE_MEDIA", DEBUG)
+# The largest picture staff may upload, in bytes (Pillow also verifies it is a picture).
+SHOP_IMAGE_MAX_BYTES = env("SHOP_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o644
+
 # --- Security headers ------------------------------------------------------------------------
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *_media_origin(MEDIA_URL)],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "object-src": [CSP.NONE],

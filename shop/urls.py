@@ -1,5 +1,10 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from shop import views
 
@@ -12,5 +17,15 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("subscriptions.urls")),
 ]
+
+if settings.SHOP_SERVE_MEDIA:
+    # Product pictures from MEDIA_ROOT; in production a proxy or object storage serves them.
+    urlpatterns.append(
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            require_safe(serve),
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
 
 handler500 = "shop.views.server_error"

@@ -13,3 +13,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files from the app folders, as runserver does; no collectstatic under test.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Product pictures go to a folder of this run's own, and the shop serves them itself.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="shop-media-"))  # noqa: F405
+SHOP_SERVE_MEDIA = True
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

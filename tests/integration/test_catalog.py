@@ -26,7 +26,7 @@ def test_home_lists_products_with_price_stock_and_picture(client):
     assert response.status_code == 200
     assert "Kenya Peaberry" in html
     assert f"{product.price} EUR" in html
-    assert "In stock (3)" in html
+    assert "Only 3 left" in html
     assert "<svg" in html
     assert 'for="quantity-' in html and "Add to cart" in html
 

@@ -1,11 +1,12 @@
 from decimal import Decimal
 
+from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
 from catalog import demo
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductImage
 from catalog.services import product_list, shop_money
 from shop.aggregates import CommandContext
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if Product.objects.exists():
             self.stdout.write("The catalog already has products; nothing seeded.")
+            self.seed_pictures()
             return
         context = CommandContext(actor="system:seed_demo")
         with transaction.atomic():
@@ -37,6 +39,27 @@ class Command(BaseCommand):
                 f"Seeded {len(demo.CATEGORIES)} categories and {len(demo.PRODUCTS)} products."
             )
         )
+        self.seed_pictures()
+
+    def seed_pictures(self) -> None:
+        """Each demo product without a picture gets its drawing (catalog/demo_pictures)."""
+        slugs = {slugify(name) for _, name, *_ in demo.PRODUCTS}
+        bare = Product.objects.filter(slug__in=slugs).exclude(
+            id__in=ProductImage.objects.values("product_id")
+        )
+        added = 0
+        for product in bare:
+            drawing = demo.PICTURES / f"{product.slug}.webp"
+            if drawing.exists():
+                with drawing.open("rb") as file:
+                    ProductImage.objects.create(
+                        product=product,
+                        image=File(file, name=drawing.name),
+                        alt=f"A drawing of {product.name}",
+                    )
+                added += 1
+        if added:
+            self.stdout.write(self.style.SUCCESS(f"Added {added} product pictures."))
 
     def seed_extras(self, context: CommandContext) -> None:
         """Hook for other apps' demo data (coupons)."""
