@@ -25,7 +25,7 @@ from shop.models import Event
 
 DAYS = 14
 CLOSING_EVENTS = ("CartCheckedOut", "CartMergedInto")
-SERIES = 8  # colour classes series-0 … series-7 in static/css/staff.css
+SERIES = 24  # fills series-0 … series-23 in static/css/staff.css (more types than that repeat)
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 200

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
@@ -29,7 +30,7 @@ from django.utils.html import format_html
 from shop import aggregates, registry
 from shop.eventstore import to_recorded
 from shop.models import Event
-from shop.timeline import TimelineEntry, plain, stream_timeline
+from shop.timeline import TimelineEntry, plain, stream_timeline, summary
 
 
 def pretty_json(value) -> str:
@@ -124,6 +125,36 @@ def mentioned_streams(
     return sorted(streams, key=lambda s: (s[1], s[2], str(s[0])))
 
 
+def actor_name(actor: str) -> str:
+    """Who an event's ``actor`` metadata names, in words: a username, a guest, staff."""
+    kind, _, key = (actor or "").partition(":")
+    if kind in ("user", "staff"):
+        username = (
+            get_user_model()
+            .objects.filter(pk=key if key.isdigit() else None)
+            .values_list("username", flat=True)
+            .first()
+        )
+        return f"{'staff ' if kind == 'staff' else ''}{username or 'a deleted user'}"
+    return {"guest": "a guest", "system": "the system"}.get(kind, actor or "someone")
+
+
+def stream_name(rows: list[Event]) -> str:
+    """A stream in words: the name its app registered for it (a product's name), or whose
+    it is (the actor of its first event) and its short id."""
+    first = rows[0]
+    names = STREAM_NAMES.get(first.stream_type)
+    name = names([first.stream_id]).get(first.stream_id) if names else None
+    if name:
+        return name
+    return f"of {actor_name(first.metadata.get('actor', ''))} ({str(first.stream_id)[:8]}…)"
+
+
+def stream_id_short(stream_id: UUID) -> str:
+    """The whole id in the page (hover shows it, copying takes it), eight characters shown."""
+    return format_html('<span class="stream-id" title="{}">{}</span>', stream_id, stream_id)
+
+
 # --- List filters from the registry: no DISTINCT over a million rows ------------------------
 
 
@@ -206,9 +237,8 @@ class EventAdmin(ReadOnlyAdmin):
     list_display = [
         "position",
         "recorded_at",
-        "stream_type",
         "event_type",
-        "stream_id",
+        "stream",
         "version",
         "timeline",
     ]
@@ -242,6 +272,10 @@ class EventAdmin(ReadOnlyAdmin):
     @admin.display(description="metadata")
     def metadata_json(self, obj: Event) -> str:
         return pretty_json(obj.metadata)
+
+    @admin.display(description="stream id", ordering="stream_id")
+    def stream(self, obj: Event) -> str:
+        return stream_id_short(obj.stream_id)
 
     @admin.display(description="timeline")
     def timeline(self, obj: Event) -> str:
@@ -282,10 +316,11 @@ class EventAdmin(ReadOnlyAdmin):
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title}
 
     def stream_view(self, request, stream_id: UUID):
-        context = self._context(request, f"Stream {stream_id}")
+        context = self._context(request, "")
         rows = list(Event.objects.filter(stream_id=stream_id).order_by("version"))
         if not rows:
             raise Http404("No events in this stream.")
+        context["title"] = f"{rows[0].stream_type.capitalize()} {stream_name(rows)}"
         try:
             decider = aggregates.decider_for(rows[0].stream_type)
         except aggregates.UnknownStreamType:
@@ -302,6 +337,8 @@ class EventAdmin(ReadOnlyAdmin):
             decider, recorded = None, [None] * len(rows)
         timeline = stream_timeline(decider, [r for r in recorded if r is not None])
         states = {entry.recorded.position: entry for entry in timeline}
+        mentioned = mentioned_streams(stream_id, timeline)
+        names = {str(stream): name for stream, _, name in mentioned if name}
         entries = []
         for row in rows:
             entry = states.get(row.pk)
@@ -310,6 +347,7 @@ class EventAdmin(ReadOnlyAdmin):
                     "row": row,
                     "data": pretty_json(row.data),
                     "event": pretty_json(plain(entry.event) if entry else row.data),
+                    "summary": summary(plain(entry.event) if entry else row.data, names),
                     "upcast": entry is not None
                     and row.schema_version != registry.get(row.event_type).schema_version,
                     "state": pretty_json(plain(entry.state)) if entry and decider else "",
@@ -320,7 +358,7 @@ class EventAdmin(ReadOnlyAdmin):
             stream_type=rows[0].stream_type,
             decider=decider,
             entries=entries,
-            mentioned=mentioned_streams(stream_id, timeline),
+            mentioned=mentioned,
             initial_state=pretty_json(plain(decider.initial_state)) if decider else "",
         )
         return TemplateResponse(request, "admin/shop/event/stream.html", context)

@@ -59,3 +59,32 @@ def plain(value: Any) -> Any:
             return str(value)
         case _:
             return value
+
+
+ID_KEYS = {
+    "cart_id": "cart",
+    "order_id": "order",
+    "source_cart_id": "from cart",
+    "target_cart_id": "into cart",
+}
+
+
+def summary(data: Any, names: Mapping[str, str]) -> str:
+    """One line naming what an event (as ``plain`` gives it) is about: "2 × Kenya AA"."""
+    if not isinstance(data, Mapping):
+        return ""
+    parts = []
+    product = data.get("product_id")
+    if product is not None:
+        name = names.get(str(product), "a product not in the catalog")
+        quantity = data.get("quantity")
+        parts.append(f"{quantity} × {name}" if quantity is not None else name)
+    lines = data.get("lines")
+    if isinstance(lines, list):
+        parts.extend(summary(line, names) for line in lines if isinstance(line, Mapping))
+    for key, label in ID_KEYS.items():
+        if data.get(key):
+            parts.append(f"{label} {str(data[key])[:8]}")
+    if data.get("code"):
+        parts.append(f"coupon {data['code']}")
+    return ", ".join(part for part in parts if part)
