@@ -82,7 +82,7 @@ def _answer(
 
 def status_of(error: CartError) -> int:
     match error:
-        case UnknownCoupon() | ItemNotInCart():
+        case UnknownCoupon():
             return 404
         case InvalidQuantity():
             return 422
