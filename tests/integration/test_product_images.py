@@ -124,3 +124,12 @@ def test_a_picture_made_smaller_than_the_copies_is_not_enlarged(kenya):
     image = ProductImage.objects.create(product=kenya, image=picture_file(size=(400, 500)))
     assert [c[:2] for c in image.copies["thumb"]] == [[320, 240]]
     assert [c[:2] for c in image.copies["large"]] == [[400, 300]]
+
+
+def test_pictures_on_object_storage_are_allowed_by_the_csp():
+    from shop.settings import _media_origin
+
+    assert _media_origin("https://pictures.example.net/shop/media/") == [
+        "https://pictures.example.net"
+    ]
+    assert _media_origin("/media/") == []
