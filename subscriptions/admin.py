@@ -7,23 +7,13 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from shop.admin import ReadOnlyAdmin
 from subscriptions import core, emails, status
 from subscriptions.models import Checkpoint, Email, EmailConsent, OutboxMessage, ParkedEvent
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Checkpoint)
-class CheckpointAdmin(ReadOnly):
+class CheckpointAdmin(ReadOnlyAdmin):
     """``/admin/subscriptions/checkpoint/``: every subscriber's position and lag, and what
     is parked, with a Retry button per parked event or email."""
 
@@ -75,19 +65,19 @@ class CheckpointAdmin(ReadOnly):
 
 
 @admin.register(Email)
-class EmailAdmin(ReadOnly):
+class EmailAdmin(ReadOnlyAdmin):
     list_display = ["kind", "to", "created_at", "attempts", "sent_at", "parked_at"]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter), "parked_at"]
     search_fields = ["to", "key"]
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnly):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["event_position", "routing_key", "created_at", "published_at"]
     list_filter = ["routing_key", ("published_at", admin.EmptyFieldListFilter)]
 
 
 @admin.register(EmailConsent)
-class EmailConsentAdmin(ReadOnly):
+class EmailConsentAdmin(ReadOnlyAdmin):
     list_display = ["user", "cart_reminders", "updated_at"]
     list_filter = ["cart_reminders"]
