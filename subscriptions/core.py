@@ -28,6 +28,7 @@ from django.utils import timezone
 from shop import registry
 from shop.eventstore import RecordedEvent
 from shop.models import Event
+from shop.projections import LOG_FIELDS
 from subscriptions.models import Checkpoint, ParkedEvent
 
 log = logging.getLogger(__name__)
@@ -64,17 +65,9 @@ def get(name: str) -> Subscriber:
     return _subscribers[name]
 
 
-COLUMNS = (
-    "position",
-    "stream_type",
-    "stream_id",
-    "version",
-    "event_type",
-    "schema_version",
-    "payload",  # the data as its JSON text: parsed once, by the event's own validator
-    "metadata",
-    "recorded_at",
-)
+# The log's columns as a rebuild reads them (the data as its JSON text: parsed once, by the
+# event's own validator), then the metadata, which subscribers get.
+COLUMNS = (*LOG_FIELDS, "metadata")
 
 
 def _log():
@@ -82,7 +75,7 @@ def _log():
 
 
 def _recorded(row: tuple) -> RecordedEvent:
-    position, stream_type, stream_id, version, event_type, schema_version, text, meta, at = row
+    position, stream_type, stream_id, version, event_type, schema_version, text, at, meta = row
     return RecordedEvent(
         position=position,
         stream_type=stream_type,
