@@ -66,6 +66,9 @@ class HighWaterMark:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT last_value, is_called FROM {self._sequence_name(cursor)}")
             last_value, is_called = cursor.fetchone()
+        taken = last_value if is_called else 0
+        if taken <= self.mark:  # nothing handed out since the mark: an idle poll writes nothing
+            return self.mark
         with transaction.atomic(), connection.cursor() as cursor:
             # An id of its own, after the read: it writes only a commit record, unflushed.
             cursor.execute("SET LOCAL synchronous_commit = off")
@@ -77,7 +80,7 @@ class HighWaterMark:
                 "WHERE datname = current_database() AND backend_xid IS NOT NULL"
             )
             running = [row[0] for row in cursor.fetchall()]
-        self.pending.append((last_value if is_called else 0, xid))
+        self.pending.append((taken, xid))
         passed = [taken for taken, xid in self.pending if not _any_older(running, xid)]
         if passed:
             self.mark = max(self.mark, *passed)
