@@ -1,25 +1,127 @@
+"""Catalog admin: categories are plain rows; products change only through commands.
+
+The product form is the Product read model's, but saving it never writes that row: the form
+turns what changed into commands (``ListProduct``, ``ChangeProductDetails``, ``ChangePrice``,
+``AdjustStock``, ``DelistProduct``, ``RelistProduct``), asks the product aggregate first what
+it would refuse (a form error beside the field, nothing stored), then sends them through
+``catalog.services.product_edit`` in one unit of work; the projection writes the row.
+"""
+
 import uuid
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from catalog import services
+from catalog import domain, services
 from catalog.domain import ProductError
 from catalog.images import check_upload
 from catalog.models import Category, Product, ProductImage
-from shop.admin import ReadOnlyAdmin, register_stream_names, stream_link
+from shop.admin import register_stream_names, stream_link
 from shop.aggregates import CommandContext
 
 # A timeline that mentions a product's stream (a cart's lines, an order's) names it.
 register_stream_names(
     "product", lambda ids: dict(Product.objects.filter(id__in=ids).values_list("id", "name"))
 )
+
+
+def staff_context(request) -> CommandContext:
+    """Who sends a staff command: the actor in each event's metadata, shown on timelines."""
+    return CommandContext(
+        actor=f"staff:{request.user.pk}",
+        correlation_id=getattr(request, "correlation_id", None) or uuid.uuid4(),
+        extra={"staff_username": request.user.get_username()},
+    )
+
+
+class ProductForm(forms.ModelForm):
+    """Add or change a product; what changed becomes commands on the product's stream."""
+
+    DETAILS = ("name", "description", "category")
+
+    is_listed = forms.BooleanField(
+        label="Listed",
+        required=False,
+        initial=True,
+        help_text="For sale in the shop. Untick to delist the product; tick to relist it.",
+    )
+
+    class Meta:
+        model = Product
+        fields = ["name", "slug", "category", "description", "price", "stock", "is_listed"]
+        help_texts = {
+            "slug": "The product's address in the shop; it cannot change once the product "
+            "is listed.",
+            "price": "The unit price, in the shop's currency.",
+            "stock": "Units on hand (not reserved).",
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "category" in self.fields:
+            self.fields["category"].required = True
+
+    @property
+    def adding(self) -> bool:
+        return self.instance._state.adding
+
+    @property
+    def product_id(self) -> uuid.UUID:
+        if self.adding:
+            return services.product_id_for(self.cleaned_data["slug"])
+        return self.instance.pk
+
+    def commands(self) -> list[domain.Command]:
+        """The commands this save sends: all of a new product, what changed of another."""
+        data = self.cleaned_data
+        category = data["category"].slug
+        price = services.shop_money(data["price"])
+        if self.adding:
+            commands: list[domain.Command] = [
+                domain.ListProduct(
+                    name=data["name"],
+                    slug=data["slug"],
+                    category=category,
+                    description=data["description"],
+                    price=price,
+                ),
+                domain.AdjustStock(on_hand=data["stock"], reason="opening stock"),
+            ]
+            return commands + ([] if data["is_listed"] else [domain.DelistProduct()])
+        changed = set(self.changed_data)
+        commands = []
+        if changed & set(self.DETAILS):
+            commands.append(
+                domain.ChangeProductDetails(
+                    name=data["name"], description=data["description"], category=category
+                )
+            )
+        if "price" in changed:
+            commands.append(domain.ChangePrice(price=price))
+        if "stock" in changed:  # only then: a checkout may have reserved some meanwhile
+            commands.append(domain.AdjustStock(on_hand=data["stock"], reason="staff adjustment"))
+        if "is_listed" in changed:
+            commands.append(domain.RelistProduct() if data["is_listed"] else domain.DelistProduct())
+        return commands
+
+    def validate_constraints(self) -> None:
+        """The product's rules are its aggregate's: ask it what it would refuse, store nothing.
+
+        (Runs after the fields' own checks and the slug's uniqueness in the read model.)
+        """
+        if self.errors:
+            return
+        refusals = services.product_refusals(product_id=self.product_id, commands=self.commands())
+        for refusal in refusals:
+            field = refusal.field if refusal.field in self.fields else None
+            self.add_error(field, str(refusal))
 
 
 @admin.register(Category)
@@ -37,9 +139,14 @@ class ProductCommandForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(ReadOnlyAdmin):
-    """The Product projection, read-only: prices and stock change through catalog commands."""
+class ProductAdmin(admin.ModelAdmin):
+    """Products: the read model's rows, shown; every save is commands on the product's stream.
 
+    Nobody deletes a product (its history stays): staff delist it. The slug is the product's
+    address and names its stream, so it is set once, when the product is added.
+    """
+
+    form = ProductForm
     list_display = [
         "name",
         "category",
@@ -53,22 +160,22 @@ class ProductAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["is_listed", "category"]
     search_fields = ["name", "slug"]
-    fields = [
-        "id",
-        "timeline",
-        "pictures",
-        "name",
-        "slug",
-        "category",
-        "description",
-        "price",
-        "currency",
-        "stock",
-        "is_listed",
-        "version",
-        "last_position",
-    ]
-    readonly_fields = fields
+    actions = ["delist", "relist"]
+    prepopulated_fields = {"slug": ["name"]}
+    RECORD = ["id", "timeline", "pictures", "currency", "version", "last_position"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "slug", "category", "description", "price", "stock", "is_listed"]
+        return fields if obj is None else [*self.RECORD[:3], *fields, *self.RECORD[3:]]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else [*self.RECORD, "slug"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if obj is None else {}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     @admin.display(description="stream")
     def timeline(self, obj: Product) -> str:
@@ -101,6 +208,47 @@ class ProductAdmin(ReadOnlyAdmin):
         add = reverse("admin:catalog_productimage_add") + f"?product={obj.pk}"
         return format_html('{} <a class="addlink" href="{}">Add a picture</a>', shown, add)
 
+    def save_model(self, request, obj: Product, form: ProductForm, change: bool) -> None:
+        """Send the form's commands (the read model's row is the projection's to write)."""
+        outcome = services.product_edit(
+            product_id=form.product_id, commands=form.commands(), context=staff_context(request)
+        )
+        if not outcome.recorded:
+            messages.info(request, "Nothing changed, so nothing was recorded.")
+        obj.pk = form.product_id
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ProductError as refusal:
+            # Refused after the form's check (another change came first): nothing is stored.
+            messages.error(request, f"Nothing was saved: {refusal}")
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _set_listing(self, request, queryset, command: domain.Command, verb: str) -> None:
+        context = staff_context(request)
+        changed = 0
+        with transaction.atomic():
+            for product_id in queryset.values_list("id", flat=True):
+                outcome = services.product_edit(
+                    product_id=product_id, commands=[command], context=context
+                )
+                changed += bool(outcome.recorded)
+        messages.success(request, f"{verb} {changed} product{'s' if changed != 1 else ''}.")
+
+    @admin.action(description="Delist the selected products", permissions=["change"])
+    def delist(self, request, queryset) -> None:
+        self._set_listing(request, queryset, domain.DelistProduct(), "Delisted")
+
+    @admin.action(description="Relist the selected products", permissions=["change"])
+    def relist(self, request, queryset) -> None:
+        self._set_listing(request, queryset, domain.RelistProduct(), "Relisted")
+
     def get_urls(self):
         return [
             path(
@@ -113,25 +261,20 @@ class ProductAdmin(ReadOnlyAdmin):
 
     @staticmethod
     def _send_commands(request, product: Product, data: dict) -> list[str]:
-        """One transaction: either every change is stored, or none."""
-        context = CommandContext(
-            actor=f"staff:{request.user.pk}",
-            correlation_id=getattr(request, "correlation_id", None) or uuid.uuid4(),
-        )
+        """One unit of work: either every change is stored, or none."""
+        commands: list[domain.Command] = []
         done = []
-        with transaction.atomic():
-            if data["price"] != product.price:
-                price = services.shop_money(data["price"])
-                services.product_change_price(product_id=product.id, price=price, context=context)
-                done.append(f"price {price.amount} {price.currency}")
-            if data["stock"] != product.stock:
-                services.product_adjust_stock(
-                    product_id=product.id,
-                    on_hand=data["stock"],
-                    reason=data["reason"] or "staff adjustment",
-                    context=context,
-                )
-                done.append(f"stock {data['stock']}")
+        if data["price"] != product.price:
+            price = services.shop_money(data["price"])
+            commands.append(domain.ChangePrice(price=price))
+            done.append(f"price {price.amount} {price.currency}")
+        if data["stock"] != product.stock:
+            reason = data["reason"] or "staff adjustment"
+            commands.append(domain.AdjustStock(on_hand=data["stock"], reason=reason))
+            done.append(f"stock {data['stock']}")
+        services.product_edit(
+            product_id=product.id, commands=commands, context=staff_context(request)
+        )
         return done
 
     def commands_view(self, request, product_id):

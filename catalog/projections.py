@@ -4,8 +4,10 @@ from uuid import UUID
 
 from catalog.domain import (
     ProductDelisted,
+    ProductDetailsChanged,
     ProductListed,
     ProductPriceChanged,
+    ProductRelisted,
     StockAdjusted,
     StockReleased,
     StockReserved,
@@ -32,12 +34,16 @@ def _listed(event: ProductListed) -> dict:
 def _changes(event: object) -> dict:
     """The columns any other product event changes."""
     match event:
+        case ProductDetailsChanged(name=name, description=description, category=category):
+            return {"name": name, "description": description, "category_id": category or None}
         case ProductPriceChanged(price=price):
             return {"price": price.amount, "currency": price.currency}
         case StockAdjusted(on_hand=n) | StockReserved(on_hand=n) | StockReleased(on_hand=n):
             return {"stock": n}
         case ProductDelisted():
             return {"is_listed": False}
+        case ProductRelisted():
+            return {"is_listed": True}
         case _:
             return {}
 

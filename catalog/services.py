@@ -1,6 +1,7 @@
 """Catalog use cases. Every change to a product is a command on its stream."""
 
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from catalog import domain
 from shop.aggregates import CommandContext, Decider, Outcome
 from shop.money import Money
-from shop.unitofwork import execute
+from shop.unitofwork import UnitOfWork, execute, load_state, run
 
 PRODUCT = Decider(
     stream_type="product",
@@ -30,6 +31,42 @@ def shop_money(amount: Decimal | str) -> Money:
     return Money(Decimal(amount), settings.SHOP_CURRENCY)
 
 
+def product_edit(
+    *, product_id: UUID, commands: Sequence[domain.Command], context: CommandContext
+) -> Outcome[domain.Product]:
+    """Several commands on one product in one unit of work: every event is stored, or none.
+
+    A staff save sends what changed (details, price, stock, listing); commands that change
+    nothing decide no event, so a save that changes nothing records nothing.
+    """
+
+    def work(uow: UnitOfWork):
+        stream = uow.load(PRODUCT, product_id)
+        for command in commands:
+            uow.decide(stream, command)
+        return stream
+
+    return run(work, context=context).outcome()
+
+
+def product_refusals(
+    *, product_id: UUID, commands: Sequence[domain.Command]
+) -> list[domain.ProductError]:
+    """What the product would refuse of ``commands`` on its current state; stores nothing.
+
+    Each command is decided on the state the accepted ones before it lead to, so a form
+    can show every refusal at once, each beside its field (``ProductError.field``).
+    """
+    state = load_state(PRODUCT, product_id).state
+    refusals = []
+    for command in commands:
+        try:
+            state = PRODUCT.fold(state, PRODUCT.decide(command, state))
+        except domain.ProductError as refusal:
+            refusals.append(refusal)
+    return refusals
+
+
 def product_list(
     *,
     name: str,
@@ -40,17 +77,24 @@ def product_list(
     stock: int,
     context: CommandContext,
 ) -> UUID:
-    """List a new product and set its opening stock."""
+    """List a new product and set its opening stock (one unit of work)."""
     product_id = product_id_for(slug)
     command = domain.ListProduct(
         name=name, slug=slug, category=category, description=description, price=price
     )
-    execute(PRODUCT, product_id, command, context)
-    if stock:
-        product_adjust_stock(
-            product_id=product_id, on_hand=stock, reason="opening stock", context=context
-        )
+    product_edit(
+        product_id=product_id,
+        commands=[command, domain.AdjustStock(on_hand=stock, reason="opening stock")],
+        context=context,
+    )
     return product_id
+
+
+def product_change_details(
+    *, product_id: UUID, name: str, description: str, category: str, context: CommandContext
+) -> Outcome[domain.Product]:
+    command = domain.ChangeProductDetails(name=name, description=description, category=category)
+    return execute(PRODUCT, product_id, command, context)
 
 
 def product_change_price(
@@ -67,3 +111,7 @@ def product_adjust_stock(
 
 def product_delist(*, product_id: UUID, context: CommandContext) -> Outcome[domain.Product]:
     return execute(PRODUCT, product_id, domain.DelistProduct(), context)
+
+
+def product_relist(*, product_id: UUID, context: CommandContext) -> Outcome[domain.Product]:
+    return execute(PRODUCT, product_id, domain.RelistProduct(), context)

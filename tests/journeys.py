@@ -29,8 +29,10 @@ from catalog.models import Product
 from catalog.services import (
     product_adjust_stock,
     product_change_price,
+    product_change_details,
     product_delist,
     product_list,
+    product_relist,
 )
 from orders.domain import Address, Customer, OrderError
 from orders.services import (
@@ -125,6 +127,8 @@ ARGUMENTS = {
     "reprice": (A_PRODUCT, st.sampled_from(["4.20", "7.5"])),
     "restock": (A_PRODUCT, st.integers(1, 6)),
     "delist": (A_PRODUCT,),
+    "relist": (A_PRODUCT,),
+    "rename": (A_PRODUCT, st.sampled_from(["Renamed", "Kenya AA"])),
 }
 # Shoppers mostly add (most other steps need a line), and change their minds often.
 KINDS = [*["add"] * 6, *["change", "remove", "checkout"] * 2, *ARGUMENTS]
@@ -251,6 +255,17 @@ class Shop:
                 )
             case "delist", (product,):
                 product_delist(product_id=self.products[product], context=shopper("user:staff"))
+            case "relist", (product,):
+                product_relist(product_id=self.products[product], context=shopper("user:staff"))
+            case "rename", (product, name):
+                current = self.product(product)
+                product_change_details(
+                    product_id=current.id,
+                    name=name,
+                    description=current.description,
+                    category=current.category_id or "",
+                    context=shopper("user:staff"),
+                )
 
     def add_as_v1(self, cart_id: uuid.UUID, product: Product, quantity: int) -> None:
         """Append an ``ItemAdded`` as the shop stored it before v2 (a plain decimal price),

@@ -7,15 +7,25 @@ from catalog.domain import (
     INITIAL,
     AdjustStock,
     ChangePrice,
+    ChangeProductDetails,
     DelistProduct,
     InsufficientStock,
+    InvalidCategory,
+    InvalidDescription,
+    InvalidName,
     InvalidPrice,
+    InvalidSlug,
+    InvalidStock,
     ListProduct,
     ProductAlreadyListed,
+    ProductDelisted,
+    ProductDetailsChanged,
     ProductListed,
     ProductNotListed,
     ProductPriceChanged,
+    ProductRelisted,
     ReleaseStock,
+    RelistProduct,
     ReserveStock,
     StockAdjusted,
     StockReleased,
@@ -39,8 +49,9 @@ def fold(events):
 LISTED = ProductListed(name="Tea", slug="tea", category="tea", description="", price=PRICE)
 
 
-def listing():
-    return ListProduct(name="Tea", slug="tea", category="tea", description="", price=PRICE)
+def listing(**changes):
+    fields = {"name": "Tea", "slug": "tea", "category": "tea", "description": "", "price": PRICE}
+    return ListProduct(**{**fields, **changes})
 
 
 def test_list_a_product():
@@ -97,3 +108,102 @@ def test_a_delisted_product_takes_no_reservation():
     state = evolve(state, decide(DelistProduct(), state)[0])
     with pytest.raises(ProductNotListed):
         decide(ReserveStock(quantity=1, order_id=ORDER), state)
+
+
+# --- Staff commands: details, delisting, relisting -----------------------------------------
+
+DELISTED = fold([LISTED, ProductDelisted()])
+
+
+def details(**changes):
+    fields = {"name": "Tea", "description": "", "category": "tea"}
+    return ChangeProductDetails(**{**fields, **changes})
+
+
+def test_changing_details_records_all_three_and_folds_them():
+    command = details(name="Green tea", description="Grassy.", category="green")
+    events = decide(command, fold([LISTED]))
+    assert events == [
+        ProductDetailsChanged(name="Green tea", description="Grassy.", category="green")
+    ]
+    state = fold([LISTED, *events])
+    assert state.details() == ("Green tea", "Grassy.", "green")
+
+
+def test_details_that_change_nothing_record_nothing():
+    assert decide(details(), fold([LISTED])) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "error", "field"),
+    [
+        (details(name=""), InvalidName, "name"),
+        (details(name="   "), InvalidName, "name"),
+        (details(name="x" * 201), InvalidName, "name"),
+        (details(name="a\x00b"), InvalidName, "name"),
+        (details(description="a\x00b"), InvalidDescription, "description"),
+        (details(category="not a slug"), InvalidCategory, "category"),
+        (details(category="x" * 51), InvalidCategory, "category"),
+        (listing(slug=""), InvalidSlug, "slug"),
+        (listing(slug="tea leaves"), InvalidSlug, "slug"),
+        (listing(slug="t" * 121), InvalidSlug, "slug"),
+        (listing(name=""), InvalidName, "name"),
+        (listing(price=Money(Decimal("-1"), "EUR")), InvalidPrice, "price"),
+        (listing(price=Money(Decimal("1.234"), "EUR")), InvalidPrice, "price"),
+        (listing(price=Money(Decimal("NaN"), "EUR")), InvalidPrice, "price"),
+        (listing(price=Money(Decimal(10) ** 10, "EUR")), InvalidPrice, "price"),
+        (ChangePrice(price=Money(Decimal("-0.01"), "EUR")), InvalidPrice, "price"),
+        (AdjustStock(on_hand=-1), InvalidStock, "stock"),
+        (AdjustStock(on_hand=2**31), InvalidStock, "stock"),
+    ],
+)
+def test_refusals_name_the_field_they_refuse(command, error, field):
+    given = INITIAL if isinstance(command, ListProduct) else fold([LISTED])
+    with pytest.raises(error) as refusal:
+        decide(command, given)
+    assert refusal.value.field == field
+    assert str(refusal.value)
+
+
+def test_a_listed_slug_is_refused_on_the_slug():
+    with pytest.raises(ProductAlreadyListed) as refusal:
+        decide(listing(), DELISTED)
+    assert refusal.value.field == "slug"
+
+
+def test_delist_then_relist():
+    assert decide(DelistProduct(), fold([LISTED])) == [ProductDelisted()]
+    assert decide(RelistProduct(), DELISTED) == [ProductRelisted()]
+    assert not fold([LISTED, ProductDelisted(), ProductRelisted()]).delisted
+
+
+def test_delisting_twice_or_relisting_a_listed_product_records_nothing():
+    assert decide(DelistProduct(), DELISTED) == []
+    assert decide(RelistProduct(), fold([LISTED])) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (
+            details(name="Old tea"),
+            [ProductDetailsChanged(name="Old tea", description="", category="tea")],
+        ),
+        (
+            ChangePrice(price=Money(Decimal("5.00"), "EUR")),
+            [ProductPriceChanged(price=Money(Decimal("5.00"), "EUR"), previous=PRICE)],
+        ),
+        (AdjustStock(on_hand=4), [StockAdjusted(on_hand=4, delta=4)]),
+    ],
+)
+def test_staff_edit_a_delisted_product(command, expected):
+    assert decide(command, DELISTED) == expected
+
+
+@pytest.mark.parametrize(
+    "command",
+    [details(), ChangePrice(price=PRICE), AdjustStock(on_hand=1), DelistProduct(), RelistProduct()],
+)
+def test_a_product_never_listed_takes_no_staff_command(command):
+    with pytest.raises(ProductNotListed):
+        decide(command, INITIAL)
