@@ -28,8 +28,8 @@ from catalog.domain import ProductError
 from catalog.models import Product
 from catalog.services import (
     product_adjust_stock,
-    product_change_price,
     product_change_details,
+    product_change_price,
     product_delist,
     product_list,
     product_relist,
