@@ -17,6 +17,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catalog import services
 from catalog.models import Category, Product
 from catalog.services import product_id_for
 from shop.models import Event
@@ -440,3 +441,21 @@ def test_fuzzed_admin_forms_never_fail_and_store_only_what_they_accept(client, c
         response = client.post(change_url(product), change_form(product, **changes))
         assert response.status_code in (200, 302)
     assert no_drift()
+
+
+def test_a_refusal_the_check_could_not_foresee_is_a_message_and_stores_nothing(
+    client, superuser, coffee, monkeypatch
+):
+    """Two staff add the same slug at once: both forms pass the aggregate's check, the
+    second save's command is refused. Pinned here by checking before the first save."""
+    monkeypatch.setattr(services, "product_refusals", lambda **kwargs: [])
+    ProductFactory(name="Brazil Cerrado", slug="brazil-cerrado", category=coffee)
+    Product.objects.all().delete()  # the read model's uniqueness check passes too
+    count = Event.objects.count()
+    response = client.post(ADD, form(name="Another"), follow=True)
+    assert response.redirect_chain == [(ADD, 302)]
+    assert "Nothing was saved: A product with this slug is listed already." in (
+        response.content.decode()
+    )
+    assert Event.objects.count() == count
+    assert not Product.objects.exists()
