@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import SignUpForm
 from carts.session import claim_cart_on_login, current_cart_id
 from orders.session import claim_orders_on_login, guest_shopper
-from shop.web import safe_next
+from shop.web import local_path, redirect_to_next
 
 
 def _guest_cart_id(request):
@@ -17,7 +17,14 @@ def _guest_cart_id(request):
     return None if request.user.is_authenticated else current_cart_id(request)
 
 
-class LoginView(auth_views.LoginView):
+class LocalNextMixin:
+    """Django's auth views follow ``next`` to any URL on this host; here only a local path."""
+
+    def get_redirect_url(self):
+        return local_path(super().get_redirect_url()) or ""
+
+
+class LoginView(LocalNextMixin, auth_views.LoginView):
     """Django's login (it rotates the session id); then the guest cart merges in."""
 
     template_name = "registration/login.html"
@@ -33,7 +40,11 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-@require_http_methods(["GET", "POST"])
+class LogoutView(LocalNextMixin, auth_views.LogoutView):
+    pass
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -44,7 +55,7 @@ def signup(request):
         claim_cart_on_login(request, guest_cart_id)
         claim_orders_on_login(request, placed_by)
         messages.success(request, f"Welcome, {user.get_username()}! Your account is ready.")
-        return redirect(safe_next(request, request.POST.get("next"), "/"))
+        return redirect_to_next(request.POST.get("next"), "catalog:home")
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "next": request.GET.get("next", "")}
     return render(request, "registration/signup.html", context, status=status)

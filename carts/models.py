@@ -161,3 +161,25 @@ class Coupon(models.Model):
             valid_until=self.valid_until,
             active=self.active,
         )
+
+
+class CouponFailures(models.Model):
+    """Refused coupon codes from one session or one address, for the guessing throttle.
+
+    Not part of the event log: a counter that forgets, like django-axes' attempt records.
+    See ``carts/throttle.py``.
+    """
+
+    key = models.CharField(
+        max_length=100, primary_key=True, help_text='"session:<sha-256>" or "address:<ip>".'
+    )
+    since = models.DateTimeField(help_text="The first refusal of the current window.")
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "coupon failures"
+        verbose_name_plural = "coupon failures"
+        ordering = ["-since"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures} since {self.since:%Y-%m-%d %H:%M}"

@@ -16,11 +16,12 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from carts import services
+from carts import services, throttle
 from carts.domain import (
     CartError,
+    CouponRefused,
     EmptyCart,
     InvalidQuantity,
     ItemNotInCart,
@@ -40,7 +41,7 @@ from carts.selectors import CartContents, cart_contents
 from carts.session import current_cart_id, ensure_cart_id
 from catalog.models import Product
 from catalog.views import catalog_context, page_at, product_context
-from shop.web import command_context, refuse, safe_next
+from shop.web import command_context, local_path, redirect_to_next, refuse
 
 UNDO_KEY = "cart_undo"  # session: the position of the last removal, offered for undo
 
@@ -150,7 +151,7 @@ def _offer_undo(request, outcome, name: str) -> None:
     messages.success(request, f"Removed {name} from your cart.", extra_tags="undo")
 
 
-@require_GET
+@require_safe
 def detail(request):
     contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
     contents.fetch_pictures()
@@ -164,7 +165,7 @@ def read_add_form(request) -> tuple[AddToCartForm, Product] | HttpResponse:
     """
     form = AddToCartForm(request.POST)
     form.is_valid()
-    next_path = safe_next(request, form.cleaned_data.get("next"), "")
+    next_path = local_path(form.cleaned_data.get("next")) or ""
     if "product" in form.errors:
         message = form.errors["product"][0]
         return _refuse_add(request, message, status=422, product=None, next_path=next_path)
@@ -185,7 +186,7 @@ def add(request):
     if isinstance(asked, HttpResponse):
         return asked
     form, product = asked
-    next_path = safe_next(request, form.cleaned_data["next"], "")
+    next_path = local_path(form.cleaned_data["next"]) or ""
     quantity = form.cleaned_data["quantity"]
     try:
         outcome = services.cart_add_item(
@@ -203,7 +204,7 @@ def add(request):
     )
     if request.htmx:
         return render(request, "carts/added.html", {"cart_count": outcome.state.item_count})
-    return redirect(next_path or product.get_absolute_url())
+    return redirect_to_next(next_path, product)
 
 
 def _read_line_form(request, form_class) -> tuple[Any, UUID, Product] | HttpResponse:
@@ -303,14 +304,20 @@ def apply_coupon(request):
     if isinstance(asked, HttpResponse):
         return asked
     form, cart_id = asked
+    now = timezone.now()
+    limits = throttle.limits_for(request)
+    if throttle.blocked(limits, now):
+        return _refuse_on_cart(request, throttle.refusal_message(), status=429, coupon=True)
     try:
         outcome = services.cart_apply_coupon(
             cart_id=cart_id,
             code=form.cleaned_data["code"],
-            now=timezone.now(),
+            now=now,
             context=command_context(request),
         )
     except CartError as error:
+        if isinstance(error, CouponRefused):  # an unknown, expired or used-up code
+            throttle.record_failure(limits, now)
         return _refuse_on_cart(request, str(error), status=status_of(error), coupon=True)
     messages.success(request, f"Coupon {outcome.state.coupon} applied.")
     return _answer(request, cart_id)

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.forms import CatalogFilterForm
 from catalog.models import Category, Product
@@ -55,7 +55,7 @@ def product_context(product: Product) -> dict:
     return {"product": product, "related": related}
 
 
-@require_GET
+@require_safe
 def home(request):
     try:
         context = catalog_context(request.GET)
@@ -64,7 +64,7 @@ def home(request):
     return render(request, "catalog/product_list.html", context)
 
 
-@require_GET
+@require_safe
 def product(request, slug):
     products = Product.objects.select_related("category").prefetch_related("images")
     product = get_object_or_404(products, slug=slug)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from carts.session import current_cart_id, forget_cart
 from orders import domain, services
@@ -100,7 +100,7 @@ def place_order(request):
     return redirect(order)
 
 
-@require_GET
+@require_safe
 def order_detail(request, order_id):
     order = get_object_or_404(visible_orders(request), order_id=order_id)
     context = {
@@ -112,7 +112,7 @@ def order_detail(request, order_id):
     return render(request, "orders/order_detail.html", context)
 
 
-@require_GET
+@require_safe
 def order_list(request):
     """A customer's orders; for a guest, the orders placed from this browser session."""
     if request.user.is_authenticated:

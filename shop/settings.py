@@ -101,11 +101,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shop.middleware.HttpMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the CSRF check, which reads the body: a body bigger than the endpoint takes
+    # stops here unread.
+    "shop.middleware.RequestSizeMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -204,6 +209,34 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429_login.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# A user name longer than the attempt log's column (a probe, never a real name) is logged
+# cut to fit, so it counts as a failed login like any other instead of failing the insert.
+AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_username"
+
+# The client's address, for the login and coupon throttles. Directly on the internet it is
+# the connection's. Behind proxies, SHOP_TRUSTED_PROXIES=N (the proxies in front of the
+# app, each appending the address it was reached from to X-Forwarded-For) takes the Nth
+# address from the right of that header: what a client writes into it itself is ignored.
+# Without the setting the header is never read, so no client can pick its own address.
+SHOP_TRUSTED_PROXIES = int(os.environ.get("SHOP_TRUSTED_PROXIES", 0))
+if SHOP_TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    # django-ipware counts the proxies *between* the client and the last proxy, which
+    # itself is the connection's address and not in the header.
+    AXES_IPWARE_PROXY_COUNT = SHOP_TRUSTED_PROXIES - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    # Extra addresses a client prepended are allowed (and ignored), not a reason to fall
+    # back to the proxy's address, which every client shares.
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Coupon codes cannot be guessed without limit: this many refused codes from one session,
+# or from one address (several shoppers may share one), within the window block further
+# coupon attempts from it until the window has passed. Correct codes are not slowed.
+SHOP_COUPON_FAILURES_PER_SESSION = int(os.environ.get("SHOP_COUPON_FAILURES_PER_SESSION", 10))
+SHOP_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("SHOP_COUPON_FAILURES_PER_ADDRESS", 50))
+SHOP_COUPON_FAILURE_WINDOW = timedelta(minutes=15)
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "catalog:home"
@@ -237,6 +270,8 @@ SHOP_RECENT_STATES = env("SHOP_RECENT_STATES", 1000)
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -262,6 +297,14 @@ SHOP_SERVE_MEDIA = env("SHOP_SERVE_MEDIA", DEBUG)
 SHOP_IMAGE_MAX_BYTES = env("SHOP_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
+# --- Uploads ---------------------------------------------------------------------------------
+
+# Only staff upload files (on the admin's pages): their requests' bodies may hold this
+# much. Every other request's body may hold what a plain form may (Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB); a bigger one is refused before it is read
+# (shop.middleware.RequestSizeMiddleware). Each picture is also checked on its own.
+SHOP_UPLOAD_MAX_BYTES = int(os.environ.get("SHOP_UPLOAD_MAX_BYTES", 32 * 1024 * 1024))
+
 # --- Security headers ------------------------------------------------------------------------
 
 SECURE_CSP = {
@@ -274,6 +317,23 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
+}
+# Browser features the shop never uses are off for it and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
 }
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

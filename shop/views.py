@@ -4,13 +4,13 @@ from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 UNAVAILABLE_RETRY_AFTER = "5"
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """200 when this process can reach its database; 503 otherwise. For load balancers."""
     try:

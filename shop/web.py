@@ -3,8 +3,8 @@
 import uuid
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from shop.aggregates import CommandContext
@@ -30,15 +30,33 @@ def command_context(request: HttpRequest, command_id: UUID | None = None) -> Com
     )
 
 
-def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+def local_path(candidate: str | None) -> str | None:
+    """``candidate`` if it is a path on this site ("/cart/", "/?q=tea"), else ``None``.
+
+    Anything a shopper can send lands here: a bare word, a number, JSON, a URL name, a
+    scheme-relative "//host" or an absolute URL is not a local path.
+    """
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts=None)
     ):
         return candidate
-    return default
+    return None
+
+
+def redirect_to_next(candidate: str | None, default, *args, **kwargs) -> HttpResponseRedirect:
+    """Redirect to the shopper-supplied ``candidate`` if it is a local path, else to
+    ``default`` (a URL, a URL name or a model, as for ``redirect()``).
+
+    Every view that redirects to a target the shopper supplied goes through here: it never
+    hands such a value to ``redirect()``, which would try a bare word as a URL name.
+    """
+    return HttpResponseRedirect(local_path(candidate) or resolve_url(default, *args, **kwargs))
 
 
 def refuse(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     """A 4xx answer with a message: a partial for htmx, a whole page otherwise."""
-    template = "shop/refused.html#refusal" if request.htmx else "shop/refused.html"
+    htmx = getattr(request, "htmx", False)  # False before django-htmx's middleware has run
+    template = "shop/refused.html#refusal" if htmx else "shop/refused.html"
     return render(request, template, {"message": message, "status": status}, status=status)

@@ -2,9 +2,14 @@
 
 Endpoints are discovered from the URL configuration, so a new view is fuzzed without
 anyone remembering to add it here. A URL that answers GET with 405 is a command endpoint.
+The forms that post to them are discovered from the pages a shopper sees (every field,
+hidden ones included): each field gets either the value the page gave it or something
+hostile, so a fuzzed field is also reached when the rest of the form is valid.
 """
 
+import json
 import uuid
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -68,6 +73,26 @@ FIELD_NAMES = [
     "password1",
     "password2",
 ]
+# What a crafted hidden field holds: plain words (URL names among them), numbers, JSON.
+WORDS = st.one_of(
+    st.sampled_from(
+        ["home", "cart", "checkout", "admin", "next", "carts:detail", "catalog:home", "None"]
+    ),
+    st.from_regex(r"[A-Za-z_]{1,12}", fullmatch=True),
+)
+NUMBERS = st.one_of(
+    st.integers().map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+)
+JSON_LIKE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+).map(json.dumps)
+HOSTILE = st.one_of(FIELD_VALUE, WORDS, NUMBERS, JSON_LIKE)
 FORM = st.dictionaries(st.sampled_from(FIELD_NAMES), FIELD_VALUE, max_size=8)
 QUERY = st.dictionaries(st.sampled_from(["q", "category", "page"]), NASTY_TEXT, max_size=3)
 
@@ -106,13 +131,120 @@ URLS = sorted(set(shop_urls()))
 
 @pytest.fixture
 def shopper(client):
-    product = ProductFactory(name="Fuzz Target", stock=5)
+    product = ProductFactory(name="Fuzz Target", stock=1_000_000)
     add_to_cart(client, product, 1)  # a session with a cart, so cart endpoints have state
     return client
 
 
 def is_command(client: Client, url: str) -> bool:
     return client.get(url).status_code == 405
+
+
+class PostForms(HTMLParser):
+    """Every ``<form method="post">`` of a page: its action and each field's name and value."""
+
+    def __init__(self, page_url: str):
+        super().__init__()
+        self.page_url = page_url
+        self.forms: dict[str, dict[str, str]] = {}
+        self._fields: dict[str, str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            action = (attrs.get("action") or self.page_url).split("?")[0]
+            self._fields = self.forms.setdefault(action, {})
+        elif tag in ("input", "select", "textarea", "button") and self._fields is not None:
+            name = attrs.get("name")
+            if name:
+                self._fields.setdefault(name, attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._fields = None
+
+
+def forms_on(client: Client, urls) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for url in urls:
+        parser = PostForms(url)
+        parser.feed(client.get(url, follow=True).content.decode())
+        for action, fields in parser.forms.items():
+            found.setdefault(action, {}).update(
+                {k: v for k, v in fields.items() if k not in found.get(action, {})}
+            )
+    return found
+
+
+@pytest.fixture
+def shopper_forms(shopper, django_user_model):
+    """The shopper's client, and every form a shopper or customer is shown, by action."""
+    from carts.models import Coupon
+
+    product = ProductFactory(name="Second Target", stock=1_000_000)
+    Coupon.objects.create(code="FUZZ10", kind="percent", value=10)
+    pages = ["/", product.get_absolute_url(), "/cart/", "/checkout/"]
+    pages += ["/accounts/login/", "/accounts/signup/", "/admin/login/"]
+    forms = forms_on(shopper, pages)
+    shopper.post("/cart/coupon/", {"code": "FUZZ10"})  # now the cart offers to remove it
+    add_to_cart(shopper, product, 1)
+    shopper.post("/cart/remove/", {"product": str(product.id)})  # and to undo the removal
+    forms |= {k: v for k, v in forms_on(shopper, ["/cart/"]).items() if k not in forms}
+    customer = Client()
+    customer.force_login(django_user_model.objects.create_user("fuzzer"))
+    forms |= {k: v for k, v in forms_on(customer, ["/"]).items() if k not in forms}
+    return shopper, forms
+
+
+def is_local_path(location: str) -> bool:
+    return location.startswith("/") and not location.startswith(("//", "/\\"))
+
+
+@pytest.mark.parametrize("url", [*URLS, "/admin/login/"])
+def test_every_form_survives_hostile_fields(shopper_forms, url):
+    """Each field of each form, hidden ones included: its own value, or a hostile one."""
+    client, forms = shopper_forms
+    if url not in forms:  # a page only: nothing posts to it, and it takes no post
+        assert not is_command(client, url), f"no page shows a form that posts to {url}"
+        assert client.post(url, {}).status_code == 405
+        return
+    fields = forms[url]
+    extras = st.dictionaries(st.sampled_from(FIELD_NAMES), HOSTILE, max_size=3)
+
+    @st.composite
+    def form(draw):
+        """The page's own values, one or two fields replaced, sometimes stray fields added."""
+        data = dict(fields)
+        for name in draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=2)):
+            data[name] = draw(HOSTILE)
+        if draw(st.booleans()):
+            data = {**draw(extras), **data}
+        return data
+
+    @FUZZ
+    @given(data=form(), htmx=st.booleans())
+    def check(data, htmx):
+        cases_tried["count"] += 1
+        before = Event.objects.count()
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = client.post(url, data, headers=headers)
+        assert response.status_code < 500, (url, data, response.content[:300])
+        if response.status_code >= 400:
+            assert Event.objects.count() == before, (url, data)
+        if 300 <= response.status_code < 400:
+            assert is_local_path(response["Location"]), (url, data, response["Location"])
+
+    check()
+
+
+def test_forms_are_found_for_every_command(shopper_forms):
+    _, forms = shopper_forms
+    commands = {"/cart/add/", "/cart/change/", "/cart/remove/", "/cart/undo/", "/cart/coupon/"}
+    commands |= {"/cart/coupon/remove/", "/checkout/", "/accounts/logout/", "/accounts/login/"}
+    assert commands <= set(forms), commands - set(forms)
+    assert {"next", "product", "quantity"} <= set(forms["/cart/add/"])
+    assert {"command_id", "expected_total"} <= set(forms["/checkout/"])
+    assert "removal" in forms["/cart/undo/"]
 
 
 def test_the_fuzz_covers_the_shop():
@@ -141,13 +273,15 @@ def test_every_endpoint_survives_hostile_input(shopper, url):
     check()
 
 
-@pytest.mark.parametrize("url", URLS)
-def test_wrong_methods_are_refused(shopper, url):
+@pytest.mark.parametrize("url", [*URLS, "/admin/login/", "/admin/"])
+def test_wrong_methods_are_refused_and_head_works_wherever_get_does(shopper, url):
     command = is_command(shopper, url)
-    for method in ("put", "patch", "delete"):
+    for method in ("put", "patch", "delete", "trace"):
         assert getattr(shopper, method)(url).status_code == 405, (method, url)
     if command:
         assert shopper.head(url).status_code == 405, url
+    else:
+        assert shopper.head(url).status_code == shopper.get(url).status_code, url
 
 
 @pytest.mark.parametrize("url", ["/cart/add/"])

@@ -1,4 +1,5 @@
-"""A TCP proxy the tests can switch off: the database "goes away" and comes back."""
+"""Proxies for tests: a TCP proxy the tests can switch off (the database "goes away" and
+comes back), and an HTTP reverse proxy that says who its clients are."""
 
 from __future__ import annotations
 
@@ -70,3 +71,68 @@ class TcpProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     sock.close()
+
+
+class ForwardingHttpProxy:
+    """A reverse proxy like nginx with ``proxy_add_x_forwarded_for``: it passes each HTTP
+    request on to ``upstream`` and appends the address it was reached from to the
+    request's X-Forwarded-For (after whatever the client put there itself)."""
+
+    def __init__(self, upstream: str):
+        import http.server
+
+        self.upstream = upstream
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                proxy._forward(self)
+
+            do_POST = do_HEAD = do_PUT = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _forward(self, handler) -> None:
+        import http.client
+        import urllib.parse
+
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in handler.headers.items() if k.lower() != "x-forwarded-for"}
+        forwarded = handler.headers.get("X-Forwarded-For")
+        peer = handler.client_address[0]
+        headers["X-Forwarded-For"] = f"{forwarded}, {peer}" if forwarded else peer
+        target = urllib.parse.urlsplit(self.upstream)
+        upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+        try:
+            upstream.request(handler.command, handler.path, body=body, headers=headers)
+            answer = upstream.getresponse()
+            content = answer.read()
+            handler.send_response(answer.status)
+            for key, value in answer.getheaders():
+                if key.lower() not in {"transfer-encoding", "connection", "content-length"}:
+                    handler.send_header(key, value)
+            handler.send_header("Content-Length", str(len(content)))
+            handler.end_headers()
+            if handler.command != "HEAD":
+                handler.wfile.write(content)
+        finally:
+            upstream.close()
+
+    def start(self) -> ForwardingHttpProxy:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> ForwardingHttpProxy:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
