@@ -50,3 +50,4 @@ bench: install
 	$(UV) sync --locked --group bench
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/soak.py
