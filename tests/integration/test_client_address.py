@@ -17,7 +17,8 @@ from tests.conftest import ON_POSTGRES
 from tests.support.proxy import ForwardingHttpProxy
 from tests.support.servers import ShopServer, database_url, manage
 
-pytestmark = pytest.mark.slow
+# Transactional: what the server processes commit is flushed after each test.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ATTACKER, VICTIM = "127.0.0.2", "127.0.0.3"
 
@@ -32,9 +33,8 @@ def migrated_sqlite(tmp_path_factory):
 
 
 @pytest.fixture
-def server_database(request, tmp_path, migrated_sqlite):
+def server_database(tmp_path, migrated_sqlite):
     if ON_POSTGRES:
-        request.getfixturevalue("transactional_db")  # what the server commits is flushed after
         return database_url()
     shutil.copy(migrated_sqlite, tmp_path / "shop.sqlite3")
     return f"sqlite:///{tmp_path / 'shop.sqlite3'}"
@@ -73,19 +73,19 @@ def log_in(base_url: str, source: str, username: str, *, forged: str | None = No
     return answer.status
 
 
-def attack_then_try_as_victim(base_url: str) -> tuple[list[int], int]:
-    """Five wrong passwords for "ada" from the attacker, each claiming another address in
-    X-Forwarded-For; then one wrong password from the victim's own address."""
+def attack_then_try_as_victim(base_url: str, username: str) -> tuple[list[int], int]:
+    """Five wrong passwords for ``username`` from the attacker, each claiming another
+    address in X-Forwarded-For; then one wrong password from the victim's own address."""
     attacker = [
-        log_in(base_url, ATTACKER, "ada", forged=f"203.0.113.{n}, 198.51.100.{n}")
+        log_in(base_url, ATTACKER, username, forged=f"203.0.113.{n}, 198.51.100.{n}")
         for n in range(1, 6)
     ]
-    return attacker, log_in(base_url, VICTIM, "ada")
+    return attacker, log_in(base_url, VICTIM, username)
 
 
 def test_direct_the_connection_address_counts_and_the_header_is_ignored(server_database):
     with ShopServer(server_database, workers=1, threads=2) as server:
-        attacker, victim = attack_then_try_as_victim(server.url)
+        attacker, victim = attack_then_try_as_victim(server.url, "ada")
     assert attacker == [200, 200, 200, 200, 429]  # locked, however it forged the header
     assert victim == 200  # the same name from another address is not locked out
 
@@ -95,7 +95,7 @@ def test_behind_one_trusted_proxy_its_header_counts_and_forgeries_do_not(server_
         ShopServer(server_database, workers=1, threads=2, SHOP_TRUSTED_PROXIES="1") as server,
         ForwardingHttpProxy(server.url) as proxy,
     ):
-        attacker, victim = attack_then_try_as_victim(proxy.url)
+        attacker, victim = attack_then_try_as_victim(proxy.url, "grace")
     # Every request reaches the app from the proxy's address (127.0.0.1): counted by it,
     # the victim would be locked out with the attacker.
     assert attacker == [200, 200, 200, 200, 429]
