@@ -25,13 +25,17 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Run as a script, this folder is first on the path; the repository must be instead (as in
+# run.py), so that `benchmarks.*`, the apps and `tests.support` import.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)
+
+from benchmarks.harness import DB_NAME as BENCH_DB_NAME  # noqa: E402
+from benchmarks.harness import PG, ensure_postgres  # noqa: E402
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", 1200))
 USERS = int(os.environ.get("SOAK_USERS", 20))
-PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = os.environ.get("BENCH_DB", "shop_bench") + "_soak"
+DB_NAME = BENCH_DB_NAME + "_soak"  # its own throwaway database, beside run.py's
 DB_URL = f"{PG}/{DB_NAME}"
 LOCUST = Path(sys.executable).with_name("locust")
 PRODUCTS = 50
@@ -50,8 +54,6 @@ EVENTS = {
 
 def prepare() -> tuple[list[str], list[str]]:
     """A fresh database with the demo catalog and products that never run out."""
-    from benchmarks.run import ensure_postgres
-
     ensure_postgres()
     import psycopg
     from psycopg import sql
