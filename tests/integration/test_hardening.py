@@ -74,7 +74,13 @@ def test_a_local_next_is_followed(client):
 def test_sign_up_logs_in_whatever_the_next_field(client, target):
     response = client.post(
         "/accounts/signup/",
-        {"username": "ada", "password1": PASSWORD, "password2": PASSWORD, "next": target},
+        {
+            "username": "ada",
+            "email": "ada@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": target,
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == "/"
