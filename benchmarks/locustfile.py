@@ -3,32 +3,45 @@
 Each simulated shopper keeps one session (cookies) and knows its own cart, so every command
 it sends should succeed: it changes a quantity only to a different one, removes and undoes
 only what it has, applies the coupon once per cart, and checks out a cart that has lines.
-It talks to the app servers in turn (SOAK_HOSTS), as shoppers behind a load balancer do.
+It talks to the app servers in turn, as shoppers behind a load balancer do.
 
-At the end it writes to SOAK_REPORT: answers by status, and successful answers by action
-(soak.py compares those with the events stored).
+soak.py passes a JSON file (``--soak-config``): the servers, the products, and where to
+write the report at the end: answers by status, and per action the successful answers
+(which soak.py compares with the events stored) and locust's response times.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
 import re
 from collections import Counter
 
 from locust import HttpUser, between, events, task
 
-HOSTS = os.environ.get("SOAK_HOSTS", "").split(",")
-PRODUCTS = os.environ.get("SOAK_PRODUCTS", "").split(",")
-PRODUCT_SLUGS = os.environ.get("SOAK_PRODUCT_SLUGS", "").split(",")
+CONFIG: dict = {}
 SEARCHES = ["tea", "coffee", "kenya", "bench", "product 01", "grinder", "oolong", "xyz"]
 COUPON = "WELCOME10"
 
 statuses: Counter[str] = Counter()  # "add 200", "checkout 302", "browse 0" (no answer)
 successes: Counter[str] = Counter()
-_hosts = itertools.cycle(HOSTS)
+_hosts: itertools.cycle | None = None
+
+
+@events.init_command_line_parser.add_listener
+def soak_options(parser):
+    parser.add_argument("--soak-config", default="", help="soak.py's JSON file")
+
+
+@events.init.add_listener
+def read_config(environment, **kwargs):
+    global _hosts
+    path = environment.parsed_options.soak_config if environment.parsed_options else ""
+    if path:
+        with open(path) as f:
+            CONFIG.update(json.load(f))
+        _hosts = itertools.cycle(CONFIG["hosts"])
 
 
 @events.request.add_listener
@@ -39,7 +52,7 @@ def count_status(name, response, exception, **kwargs):
 
 @events.quitting.add_listener
 def write_report(environment, **kwargs):
-    path = os.environ.get("SOAK_REPORT")
+    path = CONFIG.get("report")
     if not path:
         return
     actions = {
@@ -73,7 +86,7 @@ def hidden(html: str, name: str) -> str | None:
 
 class Shopper(HttpUser):
     wait_time = between(0.3, 1.5)
-    host = HOSTS[0] if HOSTS else None
+    host = "http://127.0.0.1"  # each shopper sends full URLs to its own server
 
     def on_start(self):
         self.base = next(_hosts)
@@ -115,7 +128,7 @@ class Shopper(HttpUser):
     @task(6)
     def browse(self):
         self.get(f"/?page={random.randint(1, 5)}", "browse")
-        self.get(f"/products/{random.choice(PRODUCT_SLUGS)}/", "product")
+        self.get(f"/products/{random.choice(CONFIG['slugs'])}/", "product")
 
     @task(3)
     def search(self):
@@ -123,7 +136,7 @@ class Shopper(HttpUser):
 
     @task(5)
     def add(self):
-        product = random.choice(PRODUCTS)
+        product = random.choice(CONFIG["products"])
         quantity = random.randint(1, 3)
         if self.lines.get(product, 0) + quantity > 99:
             return

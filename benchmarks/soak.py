@@ -32,9 +32,10 @@ sys.path[0] = str(ROOT)
 
 from benchmarks.harness import DB_NAME as BENCH_DB_NAME  # noqa: E402
 from benchmarks.harness import PG, ensure_postgres  # noqa: E402
+from shop.env import env  # noqa: E402
 
-SECONDS = int(os.environ.get("SOAK_SECONDS", 1200))
-USERS = int(os.environ.get("SOAK_USERS", 20))
+SECONDS = env("SOAK_SECONDS", 1200)
+USERS = env("SOAK_USERS", 20)
 DB_NAME = BENCH_DB_NAME + "_soak"  # its own throwaway database, beside run.py's
 DB_URL = f"{PG}/{DB_NAME}"
 LOCUST = Path(sys.executable).with_name("locust")
@@ -112,13 +113,17 @@ def memory(servers) -> dict[int, int]:
 
 def run_locust(servers, products, slugs, workdir: Path) -> tuple[dict, list[dict]]:
     """Run the shoppers; sample the workers' memory every minute meanwhile."""
-    env = {
-        **os.environ,
-        "SOAK_HOSTS": ",".join(s.url for s in servers),
-        "SOAK_PRODUCTS": ",".join(products),
-        "SOAK_PRODUCT_SLUGS": ",".join(slugs),
-        "SOAK_REPORT": str(workdir / "report.json"),
-    }
+    config = workdir / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "hosts": [s.url for s in servers],
+                "products": products,
+                "slugs": slugs,
+                "report": str(workdir / "report.json"),
+            }
+        )
+    )
     command = [
         str(LOCUST),
         "-f",
@@ -135,8 +140,10 @@ def run_locust(servers, products, slugs, workdir: Path) -> tuple[dict, list[dict
         "--only-summary",
         "--loglevel",
         "WARNING",
+        "--soak-config",
+        str(config),
     ]
-    locust = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    locust = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     samples = []
     started = time.monotonic()
     while locust.poll() is None:

@@ -20,6 +20,14 @@ SHOP_PLAIN_STATIC       serve static files without whitenoise's manifest, so no
                         collectstatic is needed (default off; on with DEBUG)
 AXES_FAILURE_LIMIT      failed log-ins that lock a user name and address out for 15
                         minutes (default 5)
+SHOP_TRUSTED_PROXIES    proxies in front of the app that append the address they were
+                        reached from to X-Forwarded-For (default 0: the header is
+                        never read)
+SHOP_COUPON_FAILURES_PER_SESSION, SHOP_COUPON_FAILURES_PER_ADDRESS
+                        refused coupon codes from one session or one address that
+                        block its coupon attempts for 15 minutes (default 10, 50)
+SHOP_UPLOAD_MAX_BYTES   the largest body of a staff upload on the admin's pages
+                        (default 32 MB; every other request: 2.5 MB)
 EMAIL_BACKEND           Django's email backend (default SMTP; the console with DEBUG)
 EMAIL_HOST, EMAIL_PORT  the SMTP server (default localhost, 25)
 EMAIL_TIMEOUT           how long the SMTP server may take to answer (default 10)
@@ -218,7 +226,7 @@ AXES_USERNAME_CALLABLE = "accounts.throttling.attempted_username"
 # app, each appending the address it was reached from to X-Forwarded-For) takes the Nth
 # address from the right of that header: what a client writes into it itself is ignored.
 # Without the setting the header is never read, so no client can pick its own address.
-SHOP_TRUSTED_PROXIES = int(os.environ.get("SHOP_TRUSTED_PROXIES", 0))
+SHOP_TRUSTED_PROXIES = env("SHOP_TRUSTED_PROXIES", 0)
 if SHOP_TRUSTED_PROXIES:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     # django-ipware counts the proxies *between* the client and the last proxy, which
@@ -234,8 +242,8 @@ else:
 # Coupon codes cannot be guessed without limit: this many refused codes from one session,
 # or from one address (several shoppers may share one), within the window block further
 # coupon attempts from it until the window has passed. Correct codes are not slowed.
-SHOP_COUPON_FAILURES_PER_SESSION = int(os.environ.get("SHOP_COUPON_FAILURES_PER_SESSION", 10))
-SHOP_COUPON_FAILURES_PER_ADDRESS = int(os.environ.get("SHOP_COUPON_FAILURES_PER_ADDRESS", 50))
+SHOP_COUPON_FAILURES_PER_SESSION = env("SHOP_COUPON_FAILURES_PER_SESSION", 10)
+SHOP_COUPON_FAILURES_PER_ADDRESS = env("SHOP_COUPON_FAILURES_PER_ADDRESS", 50)
 SHOP_COUPON_FAILURE_WINDOW = timedelta(minutes=15)
 
 LOGIN_URL = "accounts:login"
@@ -303,7 +311,7 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 # much. Every other request's body may hold what a plain form may (Django's
 # DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB); a bigger one is refused before it is read
 # (shop.middleware.RequestSizeMiddleware). Each picture is also checked on its own.
-SHOP_UPLOAD_MAX_BYTES = int(os.environ.get("SHOP_UPLOAD_MAX_BYTES", 32 * 1024 * 1024))
+SHOP_UPLOAD_MAX_BYTES = env("SHOP_UPLOAD_MAX_BYTES", 32 * 1024 * 1024)
 
 # --- Security headers ------------------------------------------------------------------------
 
