@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("carts", "0004_coupon_stream_id"),
+        ("carts", "0005_cartline_slot"),
     ]
 
     operations = [
