@@ -6,7 +6,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Coalesce, Replace
 from django.urls import reverse
 
 from shop.money import Money
@@ -30,6 +32,39 @@ class Category(models.Model):
         return reverse("catalog:home") + f"?category={self.slug}"
 
 
+class OnPostgreSQL(models.Expression):
+    """An expression PostgreSQL computes; other databases get NULL (SQLite has no tsvector)."""
+
+    def __init__(self, expression, output_field=None):
+        super().__init__(output_field=output_field)
+        self.expression = expression
+
+    def get_source_expressions(self):
+        return [self.expression]
+
+    def set_source_expressions(self, exprs):
+        (self.expression,) = exprs
+
+    def as_sql(self, compiler, connection):
+        if connection.vendor == "postgresql":
+            return compiler.compile(self.expression)
+        return "NULL", []
+
+
+# What full-text search reads (catalog/search.py): the name weighs most, then the category
+# (its slug's words), then the description; stemmed in English.
+SEARCH_DOCUMENT = OnPostgreSQL(
+    SearchVector("name", weight="A", config="english")
+    + SearchVector(
+        Replace(Coalesce("category_id", models.Value("")), models.Value("-"), models.Value(" ")),
+        weight="B",
+        config="english",
+    )
+    + SearchVector("description", weight="C", config="english"),
+    output_field=SearchVectorField(),
+)
+
+
 class Product(models.Model):
     """The read model of one product stream, kept by ``catalog.projections``."""
 
@@ -51,6 +86,12 @@ class Product(models.Model):
     is_listed = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
     last_position = models.BigIntegerField(default=0, help_text="Last event position applied.")
+    search_document = models.GeneratedField(
+        expression=SEARCH_DOCUMENT,
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+        help_text="Name, category and description for full-text search (PostgreSQL only).",
+    )
 
     class Meta:
         verbose_name = "product"

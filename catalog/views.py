@@ -1,12 +1,12 @@
 from urllib.parse import urlsplit
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_safe
 
+from catalog import search
 from catalog.forms import CatalogFilterForm
 from catalog.models import Category, Product
 from shop.web import refuse
@@ -32,10 +32,17 @@ def catalog_context(params: QueryDict) -> dict:
     if active:
         products = products.filter(category_id=active)
     query = filters.cleaned_data["q"]
+    listed = products
     if query:
-        products = products.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        products = search.search(products, query, categories)
+    page = Paginator(products, PAGE_SIZE).get_page(params.get("page"))
+    closest = []
+    if query and page.paginator.count == 0:
+        page.object_list = products.none()  # nothing to read: the page costs no query
+        closest = search.closest(listed, query)  # a typo still finds something
     return {
-        "page": Paginator(products, PAGE_SIZE).get_page(params.get("page")),
+        "page": page,
+        "closest": closest,
         "categories": categories,
         "active_category": next((c for c in categories if c.slug == active), None),
         "query": query,
