@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",  # full-text and trigram search (catalog/search.py)
+    "django.contrib.sites",
+    "django.contrib.flatpages",  # contact, shipping and returns, privacy, terms
+    "django.contrib.sitemaps",
     "django_htmx",
     "axes",
 ]
@@ -131,6 +134,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "shop.urls"
+SITE_ID = 1  # the flat pages belong to it; links and the sitemap use the request's host
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [

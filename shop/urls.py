@@ -6,11 +6,14 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
-from shop import views
+from shop import pages, seo, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
+    path("robots.txt", seo.robots_txt, name="robots"),
+    path("", include(pages)),  # contact, shipping and returns, privacy, terms (flat pages)
     path("", include("catalog.urls")),
     path("", include("carts.urls")),
     path("", include("orders.urls")),

@@ -12,9 +12,16 @@ from shop.aggregates import CommandContext
 
 
 class Command(BaseCommand):
-    help = "List the demo catalog through catalog commands, if the catalog is empty."
+    help = (
+        "List the demo catalog through catalog commands, if the catalog is empty; create the "
+        "shop's pages (contact, shipping and returns, privacy, terms) that are missing."
+    )
 
     def handle(self, *args, **options) -> None:
+        from shop.pages import seed_pages
+
+        if seed_pages():
+            self.stdout.write("Created the contact, shipping, privacy and terms pages.")
         if Product.objects.exists():
             self.stdout.write("The catalog already has products; nothing seeded.")
             self.seed_pictures()

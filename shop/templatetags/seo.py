@@ -1,0 +1,57 @@
+"""``{% product_json_ld product %}``: a product's schema.org data for search engines."""
+
+import html as entities
+import json
+import re
+
+from django import template
+from django.utils.html import format_html, strip_tags
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from shop.seo import product_data
+
+register = template.Library()
+
+# As django.utils.html.json_script: nothing in the JSON can close the script element.
+_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def product_json_ld(context, product):
+    request = context["request"]
+    data = product_data(product, request.build_absolute_uri(product.get_absolute_url()))
+    payload = json.dumps(data, ensure_ascii=False).translate(_ESCAPES)
+    return format_html(
+        '<script type="application/ld+json" nonce="{}">{}</script>',
+        context.get("csp_nonce", ""),
+        mark_safe(payload),
+    )
+
+
+# The query parameters that make a page another page (the catalog's); any other (a
+# tracking tag, a typo) is left out of the canonical address.
+CANONICAL_PARAMS = ("category", "q", "page")
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's address on its own host, with only ``CANONICAL_PARAMS`` (page 1 is the
+    page without a number)."""
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
+    kept = {
+        name: request.GET[name]
+        for name in CANONICAL_PARAMS
+        if request.GET.get(name) and (name, request.GET[name]) != ("page", "1")
+    }
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+@register.filter
+def plain_text(html: str, limit: int = 155) -> str:
+    """HTML as one line of text, cut at a word near ``limit`` characters (a meta description)."""
+    text = strip_tags(re.sub(r"<[^>]+>", " \\g<0> ", str(html)))
+    text = " ".join(entities.unescape(text).split())
+    return Truncator(text).chars(limit)
