@@ -9,6 +9,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.contrib.flatpages.views import flatpage
 from django.contrib.sites.models import Site
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 # (url name, path, title, demo content as HTML)
 PAGES = [
@@ -72,4 +73,5 @@ def seed_pages() -> int:
     return created
 
 
-urlpatterns = [path(url.lstrip("/"), flatpage, {"url": url}, name=name) for name, url, *_ in PAGES]
+page = require_safe(flatpage)  # GET and HEAD; other methods answer 405 like every page
+urlpatterns = [path(url.lstrip("/"), page, {"url": url}, name=name) for name, url, *_ in PAGES]

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.models import Category, Product
 
@@ -56,7 +56,7 @@ class PageSitemap(Sitemap):
 SITEMAPS = (HomeSitemap, CategorySitemap, ProductSitemap, PageSitemap)
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600)
 def sitemap_xml(request):
     """``django.contrib.sitemaps``' sitemap, on the host the request came to."""
@@ -80,7 +80,7 @@ Sitemap: {sitemap}
 """
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600)
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))

@@ -205,3 +205,8 @@ class TestSitemapAndRobots:
         for private in ("/cart/", "/checkout/", "/orders/", "/accounts/", "/admin/"):
             assert f"Disallow: {private}" in text
         assert "Sitemap: http://testserver/sitemap.xml" in text
+
+    @pytest.mark.parametrize("url", ["/robots.txt", "/sitemap.xml", "/contact/"])
+    def test_link_checkers_may_send_head(self, client, demo, url):
+        assert client.head(url).status_code == 200
+        assert client.post(url).status_code == 405
