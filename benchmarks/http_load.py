@@ -215,16 +215,19 @@ def bench_catalog() -> None:
         ("home, page 1", {}),
         ("home, page 2,000", {"page": 2000}),
         ("search 'tea', page 1", {"q": "tea"}),
+        ("search 'tee' (nothing matches: closest names), page 1", {"q": "tee"}),
         ("category, page 50", {"category": "mugs", "page": 50}),
     ):
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/", query).status_code == 200
         counts[label] = len(captured)
     with shop_server() as server:
-        for label, path in (
-            ("home page", "/"),
-            ("search 'tea'", "/?q=tea"),  # a quarter of the catalog matches
-            ("search 'item 4242'", "/?q=item+4242"),  # 11 products match
+        # (label, path, target p95 in ms or None). Every name holds 'Catalog item', so the
+        # selective search's 'item' matches the whole catalog and only '4242' narrows it.
+        for label, path, target in (
+            ("home page", "/", None),
+            ("search 'tea'", "/?q=tea", None),  # a quarter of the catalog matches
+            ("search 'item 4242'", "/?q=item+4242", 50),  # one product (whole words)
         ):
             runs = [wrk(server.url + path, "get.lua", 4) for _ in range(ROUNDS)]
             p95 = statistics.median(r["p95"] for r in runs) / 1000
@@ -236,8 +239,8 @@ def bench_catalog() -> None:
                 f"{p95:.1f} ms",
                 f"p50 {p50:.1f} ms, {rps:.0f} req/s",
                 "—",
-                "—",
-                None,
+                f"p95 ≤ {target} ms" if target else "—",
+                p95 <= target if target else None,
             )
     record(
         "4. catalog",
