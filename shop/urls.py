@@ -6,12 +6,18 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from catalog import seo as catalog_seo
 from shop import pages, seo, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
-    path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
+    path(
+        "sitemap.xml",
+        seo.sitemap_xml,
+        {"sitemaps": (*catalog_seo.SITEMAPS, seo.PageSitemap)},
+        name="sitemap",
+    ),
     path("robots.txt", seo.robots_txt, name="robots"),
     path("", include(pages)),  # contact, shipping and returns, privacy, terms (flat pages)
     path("", include("catalog.urls")),

@@ -32,7 +32,7 @@ from tests.support.servers import ShopClient, ShopServer, server_env  # noqa: E4
 VERSION = "12.8.2"
 FOLDER = ROOT / "tools" / ".lighthouse"
 BINARY = FOLDER / "node_modules" / ".bin" / "lighthouse"
-CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROME = "/usr/bin/chromium"  # Debian's; --chrome names another
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGET = 95
 PAGES = {
@@ -87,7 +87,7 @@ def manage(database_url: str, *args: str) -> None:
     )
 
 
-def audit(url: str, cookie: str | None, out: Path) -> dict[str, int]:
+def audit(url: str, cookie: str | None, out: Path, chrome: str) -> dict[str, int]:
     command = [
         str(BINARY),
         url,
@@ -99,7 +99,7 @@ def audit(url: str, cookie: str | None, out: Path) -> dict[str, int]:
     ]
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROME})
+    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": chrome})
     report = json.loads(out.read_text())
     for name in CATEGORIES:
         for ref in report["categories"][name]["auditRefs"]:
@@ -135,6 +135,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL URL (dropped and created again)")
     parser.add_argument("--readme", action="store_true", help="write the scores to README.md")
+    parser.add_argument("--chrome", default=CHROME, help=f"the browser (default {CHROME})")
     args = parser.parse_args()
 
     install()
@@ -157,7 +158,7 @@ def main() -> int:
             for name, path in PAGES.items():
                 out = Path(tmp) / f"{name.split()[0]}.json"
                 scores[name] = audit(
-                    server.url + path, cookie if name in SHOPPER_PAGES else None, out
+                    server.url + path, cookie if name in SHOPPER_PAGES else None, out, args.chrome
                 )
                 print(f"{name}: {scores[name]}", flush=True)
     text = table(scores, "PostgreSQL" if args.database_url else "SQLite")

@@ -1,34 +1,15 @@
-"""``{% product_json_ld product %}``: a product's schema.org data for search engines."""
+"""What every page's head says to search engines and shared links: ``{% canonical_url %}``
+and ``|plain_text`` (a meta description from HTML)."""
 
 import html as entities
-import json
 import re
 
 from django import template
-from django.utils.html import format_html, strip_tags
+from django.utils.html import strip_tags
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from shop.seo import product_data
-
 register = template.Library()
-
-# As django.utils.html.json_script: nothing in the JSON can close the script element.
-_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-@register.simple_tag(takes_context=True)
-def product_json_ld(context, product):
-    request = context["request"]
-    data = product_data(product, request.build_absolute_uri(product.get_absolute_url()))
-    payload = json.dumps(data, ensure_ascii=False).translate(_ESCAPES)
-    return format_html(
-        '<script type="application/ld+json" nonce="{}">{}</script>',
-        context.get("csp_nonce", ""),
-        mark_safe(payload),
-    )
-
 
 # The query parameters that make a page another page (the catalog's); any other (a
 # tracking tag, a typo) is left out of the canonical address.
