@@ -118,7 +118,16 @@ class TestMetaAndCanonical:
     def test_descriptions_differ_per_page(self, client, demo):
         descriptions = {
             url: meta(client.get(url).content.decode(), "name", "description")[0]
-            for url in ["/", "/?category=tea", "/products/kenya-aa/", "/contact/", "/terms/"]
+            for url in [
+                "/",
+                "/?category=tea",
+                "/products/kenya-aa/",
+                "/contact/",
+                "/terms/",
+                "/accounts/login/",
+                "/accounts/signup/",
+                "/orders/",
+            ]
         }
         assert len(set(descriptions.values())) == len(descriptions)
         assert "Kenya AA" in descriptions["/products/kenya-aa/"]
