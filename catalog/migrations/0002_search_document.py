@@ -10,9 +10,14 @@ import catalog.models
 
 # PostgreSQL only (SQLite has neither tsvector nor GIN): kept out of the model's Meta so
 # that SQLite's table rebuilds never try to create them. See catalog/search.py.
+# fastupdate off: a listing writes the index at once instead of into a pending list that
+# every search must scan and that the planner prices high (50,000 products listed in one
+# go: the index scan cost 1,249 against the table's 2,294, and 30 once merged).
 INDEXES = [
-    "CREATE INDEX product_search_document_idx ON catalog_product USING gin (search_document)",
-    "CREATE INDEX product_name_trgm_idx ON catalog_product USING gin (name gin_trgm_ops)",
+    "CREATE INDEX product_search_document_idx ON catalog_product USING gin (search_document)"
+    " WITH (fastupdate = off)",
+    "CREATE INDEX product_name_trgm_idx ON catalog_product USING gin (name gin_trgm_ops)"
+    " WITH (fastupdate = off)",
 ]
 
 
