@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo():
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-pictures", verbosity=0)
 
 
 def test_the_footer_leads_to_shipping_and_returns(live_server, page, demo, csp_violations):

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_searching_tea_lists_every_tea_before_the_tea_bowl(live_server, page, csp_violations):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-pictures", verbosity=0)
     page.goto(live_server.url)
     page.get_by_role("searchbox", name="Search").fill("tea")
     page.get_by_role("button", name="Go").click()

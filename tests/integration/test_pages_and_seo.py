@@ -28,7 +28,7 @@ PAGES = {
 
 @pytest.fixture
 def demo():
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-pictures", verbosity=0)
 
 
 def meta(page: str, attribute: str, name: str) -> list[str]:
@@ -80,7 +80,7 @@ class TestShopPages:
 
     def test_seeding_again_keeps_what_staff_wrote(self, client, demo):
         FlatPage.objects.filter(url="/terms/").update(content="<p>Our own terms.</p>")
-        call_command("seed_demo", verbosity=0)
+        call_command("seed_demo", "--no-pictures", verbosity=0)
         assert FlatPage.objects.filter(url__in=list(PAGES)).count() == 4
         assert "Our own terms." in client.get("/terms/").content.decode()
 

@@ -30,7 +30,7 @@ CARD = re.compile(r'<h2 id="product-[^"]+"><a [^>]+>([^<]+)</a>')
 
 @pytest.fixture
 def demo():
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-pictures", verbosity=0)
 
 
 def found(client, query, **params) -> list[str]:

@@ -17,6 +17,13 @@ class Command(BaseCommand):
         "shop's pages (contact, shipping and returns, privacy, terms) that are missing."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--no-pictures",
+            action="store_true",
+            help="Skip the product pictures (tests that need only the catalog's rows).",
+        )
+
     def handle(self, *args, **options) -> None:
         from shop.pages import seed_pages
 
@@ -24,7 +31,8 @@ class Command(BaseCommand):
             self.stdout.write("Created the contact, shipping, privacy and terms pages.")
         if Product.objects.exists():
             self.stdout.write("The catalog already has products; nothing seeded.")
-            self.seed_pictures()
+            if not options["no_pictures"]:
+                self.seed_pictures()
             return
         context = CommandContext(actor="system:seed_demo")
         with transaction.atomic():
@@ -46,7 +54,8 @@ class Command(BaseCommand):
                 f"Seeded {len(demo.CATEGORIES)} categories and {len(demo.PRODUCTS)} products."
             )
         )
-        self.seed_pictures()
+        if not options["no_pictures"]:
+            self.seed_pictures()
 
     def seed_pictures(self) -> None:
         """Each demo product without a picture gets its drawing (catalog/demo_pictures)."""
