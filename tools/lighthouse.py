@@ -77,8 +77,14 @@ def recreate_postgres(url: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def manage(database_url: str, *args: str) -> None:
-    env = server_env(database_url, SHOP_PLAIN_STATIC="0")
+# Production settings, with the static files collected and compressed, and Django serving
+# the product pictures (a deployment puts them behind its proxy or on object storage).
+def production(database_url: str, media: str) -> dict[str, str]:
+    return {"SHOP_PLAIN_STATIC": "0", "SHOP_SERVE_MEDIA": "on", "MEDIA_ROOT": media}
+
+
+def manage(database_url: str, media: str, *args: str) -> None:
+    env = server_env(database_url, **production(database_url, media))
     subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -151,11 +157,13 @@ def main() -> int:
         database = args.database_url or f"sqlite:///{tmp}/lighthouse.sqlite3"
         if args.database_url:
             recreate_postgres(args.database_url)
-        manage(database, "migrate", "--noinput")
-        manage(database, "seed_demo")
-        manage(database, "collectstatic", "--noinput", "--clear")
+        media = f"{tmp}/media"
+        manage(database, media, "migrate", "--noinput")
+        manage(database, media, "seed_demo")
+        manage(database, media, "collectstatic", "--noinput", "--clear")
         scores = {}
-        with ShopServer(database, workers=2, threads=2, SHOP_PLAIN_STATIC="0") as server:
+        env = production(database, media)
+        with ShopServer(database, workers=2, threads=2, **env) as server:
             shopper = ShopClient(server.url)
             for slug in ("kenya-aa", "assam-breakfast"):
                 page = shopper.get(f"/products/{slug}/").body
