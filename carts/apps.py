@@ -14,22 +14,25 @@ class CartsConfig(AppConfig):
 
         registry.register("cart", domain.EVENTS, schema_versions={domain.ItemAdded: 2})
         registry.register("coupon", coupons.EVENTS)
-        projections.connect()
         aggregates.register_decider(CART)
         aggregates.register_decider(COUPON)
         shop_projections.register(
             "carts",
+            stream_type="cart",
+            rows=projections.cart_rows,
             models=[CartSummary, CartLine],
-            handler=projections.project_carts,
+            stream_row=CartSummary,
+            first_recorded_at="created_at",
+            last_recorded_at="updated_at",
             keys={CartLine: ("cart_id", "product_id")},
-            replay=projections.CartReplay,
+            metadata_keys=("slot",),  # an undone removal's line goes back to its slot
         )
         shop_projections.register(
             "coupon redemptions",  # Coupon rows are staff data: replay only the count
+            stream_type="coupon",
+            rows=projections.coupon_rows,
             models=[Coupon],
-            handler=projections.project_coupons,
             reset=lambda: Coupon.objects.update(redemptions=0),
             keys={Coupon: ("code",)},
             fields={Coupon: ("redemptions",)},
-            replay=projections.CouponRedemptionReplay,
         )

@@ -13,11 +13,11 @@ class CatalogConfig(AppConfig):
         from shop import projections as shop_projections
 
         registry.register("product", domain.EVENTS)
-        projections.connect()
         aggregates.register_decider(PRODUCT)
         shop_projections.register(
             "products",
+            stream_type="product",
+            rows=projections.product_rows,
             models=[Product],
-            handler=projections.project_products,
-            replay=projections.ProductReplay,
+            stream_row=Product,
         )

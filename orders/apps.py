@@ -13,12 +13,13 @@ class OrdersConfig(AppConfig):
         from shop import projections as shop_projections
 
         registry.register("order", domain.EVENTS)
-        projections.connect()
         aggregates.register_decider(ORDER)
         shop_projections.register(
             "orders",
+            stream_type="order",
+            rows=projections.order_rows,
             models=[OrderSummary, OrderLine],
-            handler=projections.project_orders,
+            stream_row=OrderSummary,
+            last_recorded_at="updated_at",
             keys={OrderLine: ("order_id", "product_id")},
-            replay=projections.OrderReplay,
         )

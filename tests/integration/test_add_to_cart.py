@@ -5,8 +5,7 @@ from django.db import transaction
 from django.test import Client
 
 from carts.models import CartLine, CartSummary
-from carts.projections import project_cart
-from shop import eventstore
+from shop import eventstore, projections
 from shop.models import Event
 from tests.factories import ProductFactory, add_to_cart, cart_id_of
 
@@ -157,7 +156,7 @@ def test_an_add_seen_again_changes_neither_the_summary_nor_the_line(client, prod
         add_to_cart(client, product, quantity=quantity)
     second = eventstore.load(uuid.UUID(cart_id_of(client)))[1]
     with transaction.atomic():
-        project_cart(second)  # replayed: the summary is at version 3 already
+        projections.project("cart", [second])  # replayed: the summary is at version 3 already
     summary = CartSummary.objects.get()
     assert (summary.version, summary.item_count) == (3, 7)
     assert CartLine.objects.get().quantity == 7

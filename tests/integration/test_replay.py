@@ -1,9 +1,10 @@
-"""The batch replay leaves exactly the rows the live handlers leave, on either database.
+"""The batch replay leaves exactly the rows the live path leaves, on either database.
 
 Random journeys go through the real services (tests/journeys.py), so every projection is
-written live; then the log is replayed event by event through the live handlers (the path
-a projection without a replayer takes), and in batches. The three must agree row for row,
-down to the order of cart and order lines.
+written live; every event is then delivered again (which must change nothing), the log is
+replayed event by event through the live path, and in batch. All must agree row for row,
+down to the order of cart and order lines. One mapping per projection serves both paths
+(``shop.projections``); this is what proves the two paths apply it alike.
 """
 
 import re
@@ -51,6 +52,15 @@ class RolledBack(Exception):
     pass
 
 
+def project_every_event_again() -> None:
+    """Deliver every event of a versioned projection (one with a stream row) once more,
+    live, one at a time."""
+    versioned = {p.stream_type for p in projections.registered() if p.stream_row is not None}
+    unversioned = {p.stream_type for p in projections.registered() if p.stream_row is None}
+    for row in Event.objects.filter(stream_type__in=versioned - unversioned).order_by("position"):
+        projections.project(row.stream_type, [to_recorded(row)])
+
+
 @PROPERTY
 @given(journey=JOURNEY)
 def test_batch_replay_gives_the_rows_of_the_live_handlers(journey):
@@ -58,6 +68,8 @@ def test_batch_replay_gives_the_rows_of_the_live_handlers(journey):
         with transaction.atomic():
             Shop().run(journey)
             live = projected_rows()
+            project_every_event_again()  # seen again: changes nothing
+            assert projected_rows() == live
             projections.rebuild(batch=False)
             assert projected_rows() == live
             projections.rebuild()
@@ -158,13 +170,15 @@ def test_a_batch_rebuild_issues_the_same_queries_for_a_longer_log():
     assert queries() == before
 
 
-SUMMARY_UPDATE = re.compile(r"^\s*(WITH\s+\w+\s+AS\s*\(\s*)?UPDATE\s+\"?carts_cartsummary\b", re.I)
+SUMMARY_WRITE = re.compile(
+    r"^\s*(WITH\s+\w+\s+AS\s*\(\s*)?(UPDATE|INSERT\s+INTO)\s+\"?carts_cartsummary\b", re.I
+)
 
 
-def summary_updates(captured) -> list[str]:
-    """The statements that advanced a cart summary, however they were written (ORM, SQL,
-    or inside a WITH that also writes the line)."""
-    return [q["sql"] for q in captured if SUMMARY_UPDATE.match(q["sql"])]
+def summary_writes(captured) -> list[str]:
+    """The statements that created or advanced a cart summary, however they were written
+    (ORM, SQL, or inside a WITH that also writes the line)."""
+    return [q["sql"] for q in captured if SUMMARY_WRITE.match(q["sql"])]
 
 
 def test_check_takes_the_batch_path():
@@ -174,7 +188,9 @@ def test_check_takes_the_batch_path():
     with CaptureQueriesContext(connection) as captured:
         call_command("rebuild_projections", "--check", stdout=out)
     assert "No drift" in out.getvalue()
-    assert summary_updates(captured) == []
+    # None per event: one bulk INSERT on SQLite; on PostgreSQL a COPY, which the capture
+    # does not see.
+    assert len(summary_writes(captured)) <= 1
     with CaptureQueriesContext(connection) as captured:
         projections.rebuild(batch=False)
-    assert len(summary_updates(captured)) >= Event.objects.filter(stream_type="cart").count()
+    assert len(summary_writes(captured)) == Event.objects.filter(stream_type="cart").count()
