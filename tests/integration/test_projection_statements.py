@@ -7,14 +7,14 @@ grow.
 """
 
 import re
-from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from carts.models import Coupon
-from tests.factories import ProductFactory, add_to_cart
+from tests.factories import add_to_cart
+from tests.integration.test_checkout import ADDRESS, checkout_form
 
 pytestmark = pytest.mark.django_db
 
@@ -47,16 +47,6 @@ def per_event(statements_on_sqlite: int) -> int:
     return 1 if connection.vendor == "postgresql" else statements_on_sqlite
 
 
-@pytest.fixture
-def kenya():
-    return ProductFactory(name="Kenya AA", price=Decimal("16.20"), stock=10)
-
-
-@pytest.fixture
-def assam():
-    return ProductFactory(name="Assam", price=Decimal("6.40"), stock=10)
-
-
 def test_each_cart_command_costs_one_projection_statement_on_postgresql(client, kenya, assam):
     with CaptureQueriesContext(connection) as first:
         add_to_cart(client, kenya, 1, **HTMX)  # creates the summary and the line
@@ -81,17 +71,7 @@ def test_checkout_costs_one_projection_statement_per_stream(client, kenya, assam
     add_to_cart(client, kenya, 1)
     add_to_cart(client, assam, 2)
     assert client.post("/cart/coupon/", {"code": coupon.code}).status_code == 302
-    form = client.get("/checkout/").context["form"]
-    data = {
-        "command_id": str(form.initial["command_id"]),
-        "expected_total": str(form.initial["expected_total"]),
-        "email": "ada@example.com",
-        "full_name": "Ada Lovelace",
-        "address": "12 St James's Square",
-        "city": "London",
-        "postal_code": "SW1Y 4JH",
-        "country": "United Kingdom",
-    }
+    data = {**ADDRESS, **checkout_form(client)}
     with CaptureQueriesContext(connection) as captured:
         response = client.post("/checkout/", data)
     assert response.status_code == 302
