@@ -20,4 +20,5 @@ class CatalogConfig(AppConfig):
             rows=projections.product_rows,
             models=[Product],
             stream_row=Product,
+            created_by=[domain.ProductListed],
         )

@@ -20,6 +20,7 @@ class OrdersConfig(AppConfig):
             rows=projections.order_rows,
             models=[OrderSummary, OrderLine],
             stream_row=OrderSummary,
+            created_by=[domain.OrderPlaced],
             last_recorded_at="updated_at",
             keys={OrderLine: ("order_id", "product_id")},
         )

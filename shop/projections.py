@@ -33,12 +33,13 @@ of a row by its natural key. This module applies them
 **The version rule is this module's.** A projection with a ``stream_row`` model keeps one
 row per stream, keyed by the stream id, whose ``version`` and ``last_position`` columns say
 which event it has seen last. Version 1 creates the row (from the model's defaults and the
-event's ``StreamRow`` changes), unless it exists; every later event applies only if the row
-is at the version before it, and advances it, even when its mapping changes nothing else.
-An event seen again, or out of order, changes nothing, in any row. On PostgreSQL the stream
-row's statement and an event's one other row change go as one statement (a data-modifying
-``WITH``: the second part runs only if the first advanced the stream row); SQLite, which
-cannot nest an UPDATE in a WITH, runs them one after the other.
+event's ``StreamRow`` changes), unless it exists or the event is not one of ``created_by``;
+every later event applies only if the row is at the version before it, and advances it,
+even when its mapping changes nothing else. An event seen again, or out of order, changes
+nothing, in any row. On PostgreSQL the stream row's statement and an event's one other
+row change go as one statement (a data-modifying ``WITH``: the second part runs only if
+the first advanced the stream row); SQLite, which cannot nest an UPDATE in a WITH, runs
+them one after the other.
 
 A projection without a ``stream_row`` (coupon redemptions, kept on rows staff own) has no
 version to check: its changes are applied as they come, which the live receiver and the
@@ -141,6 +142,9 @@ class Projection:
     # One row per stream, keyed by the stream id, with ``version`` and ``last_position``:
     # the next-version rule applies. None: changes are applied as they come.
     stream_row: type[models.Model] | None = None
+    # The events whose version 1 creates the stream row (empty: any event); a stream that
+    # starts with another gets no row, and none of its events apply.
+    created_by: tuple[type, ...] = ()
     # Columns of the stream row that take the first / the last applied event's recorded_at.
     first_recorded_at: str | None = None
     last_recorded_at: str | None = None
@@ -191,6 +195,7 @@ def register(
     rows: RowsOf,
     models: Sequence[type[models.Model]],
     stream_row: type[models.Model] | None = None,
+    created_by: Sequence[type] = (),
     first_recorded_at: str | None = None,
     last_recorded_at: str | None = None,
     reset: Callable[[], None] | None = None,
@@ -208,6 +213,7 @@ def register(
         rows,
         tuple(models),
         stream_row,
+        tuple(created_by),
         first_recorded_at,
         last_recorded_at,
         reset,
@@ -327,6 +333,12 @@ def _born(columns: _StreamColumns, recorded: RecordedEvent) -> list[Any]:
     if columns.first_recorded_at is not None:
         row[columns.first_recorded_at] = recorded.recorded_at
     return row
+
+
+def _creates(projection: Projection, recorded: RecordedEvent) -> bool:
+    """Whether this version-1 event creates the stream row (or, unversioned, applies)."""
+    created_by = projection.created_by
+    return not created_by or projection.stream_row is None or type(recorded.event) in created_by
 
 
 def _advance(columns: _StreamColumns, row: list[Any], recorded: RecordedEvent) -> None:
@@ -531,6 +543,8 @@ def _split(changes: Iterable[Change]) -> tuple[StreamRow | None, list]:
 
 
 def _project_one(projection: Projection, recorded: RecordedEvent, cursor, connection) -> None:
+    if recorded.version == 1 and not _creates(projection, recorded):
+        return
     stream_change, others = _split(projection.rows(recorded.event, recorded))
     statements = _statements(others, connection)
     if projection.stream_row is None:
@@ -610,7 +624,7 @@ class _Fold:
         for recorded in events:
             row = streams.get(recorded.stream_id)
             if recorded.version == 1:
-                if row is not None:
+                if row is not None or not _creates(projection, recorded):
                     continue
                 row = streams[recorded.stream_id] = _born(columns, recorded)
             elif row is None or row[version] != recorded.version - 1:

@@ -8,6 +8,7 @@ down to the order of cart and order lines. One mapping per projection serves bot
 """
 
 import re
+import uuid
 from io import StringIO
 
 import pytest
@@ -17,7 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 
 from carts.models import CartSummary
-from shop import projections, registry
+from catalog.domain import StockAdjusted
+from catalog.models import Product
+from shop import eventstore, projections, registry
 from shop.eventstore import to_recorded
 from shop.models import Event
 from tests.journeys import JOURNEY, Shop
@@ -194,3 +197,19 @@ def test_check_takes_the_batch_path():
     with CaptureQueriesContext(connection) as captured:
         projections.rebuild(batch=False)
     assert len(summary_writes(captured)) == Event.objects.filter(stream_type="cart").count()
+
+
+def test_a_stream_row_starts_only_with_an_event_that_creates_it():
+    """A product stream that does not start with ``ProductListed`` gets no Product row,
+    live or on replay, and none of its later events apply."""
+    product_id = uuid.uuid4()
+    with transaction.atomic():
+        eventstore.append(
+            stream_type="product",
+            stream_id=product_id,
+            events=[StockAdjusted(on_hand=1, delta=1), StockAdjusted(on_hand=3, delta=2)],
+            expected_version=0,
+        )
+    assert not Product.objects.filter(id=product_id).exists()
+    projections.rebuild()
+    assert not Product.objects.filter(id=product_id).exists()
