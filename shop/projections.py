@@ -242,8 +242,8 @@ def get(name: str) -> Projection:
 
 
 class _Table:
-    """A model's insertable columns (every concrete one but an auto-increment id), their
-    defaults and converters, and its quoted names."""
+    """A model's insertable columns (every concrete one but an auto-increment id or a
+    generated column), their defaults and converters, and its quoted names."""
 
     __slots__ = ("columns", "defaults", "fields", "index", "model", "name", "pk", "quote")
 
@@ -253,7 +253,7 @@ class _Table:
         self.fields = [
             f
             for f in meta.concrete_fields
-            if not (f.primary_key and isinstance(f, models.AutoField))
+            if not (f.primary_key and isinstance(f, models.AutoField)) and not f.generated
         ]
         self.columns = tuple(f.attname for f in self.fields)
         self.index = {name: i for i, name in enumerate(self.columns)}
