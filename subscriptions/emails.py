@@ -106,8 +106,19 @@ def send_due(*, limit: int = 50, now: datetime | None = None) -> int:
             if email is None:
                 return tried
             tried += 1
+            if not _still_wanted(email):
+                email.delete()  # never sent, and no longer wanted: nothing to retry
+                continue
             _send(email, now)
     return tried
+
+
+def _still_wanted(email: Email) -> bool:
+    """A reminder can wait in the queue (retries run for hours): it goes out only while it
+    still applies. Order emails always do."""
+    from subscriptions import reminders
+
+    return email.kind != reminders.KIND or reminders.still_wanted(email)
 
 
 def _send(email: Email, now: datetime) -> None:

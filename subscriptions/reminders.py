@@ -5,7 +5,9 @@ no address to write to), holds items, has had no event for ``SHOP_CART_REMINDER_
 (10 hours, Shopify's default), and its customer agreed to reminders (``EmailConsent``) and
 has an email address. Checking out closes the cart (and drops the ``CustomerCart`` row),
 so none follows a checkout. The email's key is ``cart-reminder:<cart id>``: one per cart,
-ever. The worker's ``cart-reminders`` job looks once a minute.
+ever. The worker's ``cart-reminders`` job looks once a minute. A reminder still waiting to
+be sent (its retries run for hours) is dropped, unsent, once its cart is checked out or
+emptied or its customer withdraws consent (``still_wanted``, asked just before sending).
 """
 
 from __future__ import annotations
@@ -71,3 +73,16 @@ def enqueue_due(*, now: datetime | None = None) -> int:
             )
         written += 1
     return written
+
+
+def still_wanted(email: Email) -> bool:
+    """Whether the reminder's cart is still open with items, and its customer still agrees."""
+    cart_id = email.key.removeprefix(f"{KIND}:")
+    return (
+        CartSummary.objects.filter(
+            cart_id=cart_id, status=CartSummary.Status.OPEN, item_count__gt=0
+        ).exists()
+        and CustomerCart.objects.filter(
+            cart_id=cart_id, user__email_consent__cart_reminders=True
+        ).exists()
+    )

@@ -259,6 +259,28 @@ class TestCartReminders:
         assert reminders.enqueue_due(now=self.later()) == 0
         assert not Email.objects.filter(kind="cart-reminder").exists()
 
+    def test_a_queued_reminder_is_dropped_unsent_after_checkout(self, kenya):
+        _, cart_id = customer_with_cart(kenya, username="quick", email="q@example.com")
+        assert reminders.enqueue_due(now=self.later()) == 1  # queued, not yet sent
+        order_checkout(
+            cart_id=cart_id,
+            command_id=uuid.uuid4(),
+            customer=domain.Customer(email="q@example.com"),
+            address=ADDRESS,
+            context=SYSTEM,
+        )
+        emails.send_due()
+        assert [m.subject for m in mail.outbox if "cart" in m.subject] == []
+        assert not Email.objects.filter(kind="cart-reminder").exists()
+
+    def test_a_queued_reminder_is_dropped_when_consent_is_withdrawn(self, kenya):
+        user, _ = customer_with_cart(kenya)
+        assert reminders.enqueue_due(now=self.later()) == 1
+        EmailConsent.objects.filter(user=user).update(cart_reminders=False)
+        emails.send_due()
+        assert mail.outbox == []
+        assert not Email.objects.filter(kind="cart-reminder").exists()
+
     def test_customers_choose_on_their_email_settings_page(self, client):
         user = User.objects.create_user("ada", email="ada@example.com", password="pw-123456789")
         assert client.get("/accounts/emails/").status_code == 302  # log in first
