@@ -99,8 +99,11 @@ def configure_django() -> None:
     django.setup()
 
 
-def seed() -> list:
+def seed(*, name="Bench Product", count=BENCH_PRODUCTS, price="9.99", stock=1_000_000) -> list:
+    """Migrate, seed the demo, and list ``count`` products named ``name NNN`` that
+    never run out; return them in slug order."""
     from django.core.management import call_command
+    from django.utils.text import slugify
 
     from catalog.models import Category, Product
     from catalog.services import product_list, shop_money
@@ -108,17 +111,18 @@ def seed() -> list:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
     category = Category.objects.first()
-    for n in range(BENCH_PRODUCTS):
+    prefix = slugify(name)
+    for n in range(count):
         product_list(
-            name=f"Bench Product {n:03d}",
-            slug=f"bench-product-{n:03d}",
+            name=f"{name} {n:03d}",
+            slug=f"{prefix}-{n:03d}",
             category=category.slug,
             description="For load tests.",
-            price=shop_money("9.99"),
-            stock=1_000_000,
+            price=shop_money(price),
+            stock=stock,
             context=bench_context(),
         )
-    return list(Product.objects.filter(slug__startswith="bench-product-").order_by("slug"))
+    return list(Product.objects.filter(slug__startswith=f"{prefix}-").order_by("slug"))
 
 
 def bench_context():

@@ -77,26 +77,9 @@ def prepare() -> tuple[list[str], list[str]]:
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from benchmarks.harness import seed
 
-    from catalog.models import Category, Product
-    from catalog.services import product_list, shop_money
-    from shop.aggregates import CommandContext
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    category = Category.objects.first()
-    for n in range(PRODUCTS):
-        product_list(
-            name=f"Soak Product {n:02d}",
-            slug=f"soak-product-{n:02d}",
-            category=category.slug,
-            description="For the soak test.",
-            price=shop_money("4.50"),
-            stock=10_000_000,
-            context=CommandContext(actor="system:soak"),
-        )
-    products = Product.objects.filter(slug__startswith="soak-product-").order_by("slug")
+    products = seed(name="Soak Product", count=PRODUCTS, price="4.50", stock=10_000_000)
     return [str(p.id) for p in products], [p.slug for p in products]
 
 
