@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.paginator import Paginator
@@ -9,29 +10,43 @@ from django.views.decorators.http import require_safe
 from catalog import search
 from catalog.forms import CatalogFilterForm
 from catalog.models import Category, Product
-from shop.web import refuse
 
 PAGE_SIZE = 12
 RELATED = 4  # related products shown on a product page
 
 
-class BadFilter(Exception):
-    """The catalog's query string cannot be run; the message says why."""
+@dataclass(frozen=True, slots=True)
+class FilterRefused:
+    """A filter of the catalog's query string that cannot be run: the page leaves it out and
+    shows ``message`` beside its ``field``; the view answers ``status`` (422 invalid, 404
+    unknown)."""
+
+    field: str  # "q" (the search box) or "category" (the category list)
+    message: str
+    status: int
 
 
 def catalog_context(params: QueryDict) -> dict:
-    """What the catalog page shows for a query string (home, a category, a search)."""
+    """What the catalog page shows for a query string (home, a category, a search).
+
+    A filter that cannot be run (a category slug with odd characters, an unknown category,
+    a NUL in the search) is left out; ``filter_error`` says which and why."""
     filters = CatalogFilterForm.from_query(params)
+    refused = None
     if not filters.is_valid():
-        raise BadFilter(next(iter(filters.errors.values()))[0])
+        field, errors = next(iter(filters.errors.items()))
+        refused = FilterRefused(field, errors[0], 422)
     products = (
         Product.objects.filter(is_listed=True).select_related("category").prefetch_related("images")
     )
     categories = list(Category.objects.all())
-    active = filters.cleaned_data["category"]
-    if active:
-        products = products.filter(category_id=active)
-    query = filters.cleaned_data["q"]
+    active = filters.cleaned_data.get("category", "")
+    active_category = next((c for c in categories if c.slug == active), None)
+    if active and active_category is None:
+        refused = refused or FilterRefused("category", "There is no such category.", 404)
+    if active_category:
+        products = products.filter(category_id=active_category.slug)
+    query = filters.cleaned_data.get("q", "")
     listed = products
     if query:
         products = search.search(products, query, categories)
@@ -44,8 +59,9 @@ def catalog_context(params: QueryDict) -> dict:
         "page": page,
         "closest": closest,
         "categories": categories,
-        "active_category": next((c for c in categories if c.slug == active), None),
+        "active_category": active_category,
         "query": query,
+        "filter_error": refused,
     }
 
 
@@ -64,11 +80,9 @@ def product_context(product: Product) -> dict:
 
 @require_safe
 def home(request):
-    try:
-        context = catalog_context(request.GET)
-    except BadFilter as error:
-        return refuse(request, f"That search could not be run: {error}", status=400)
-    return render(request, "catalog/product_list.html", context)
+    context = catalog_context(request.GET)
+    status = context["filter_error"].status if context["filter_error"] else 200
+    return render(request, "catalog/product_list.html", context, status=status)
 
 
 @require_safe
@@ -91,8 +105,5 @@ def page_at(path: str) -> tuple[str, dict] | None:
         shown = products.filter(slug=match.kwargs["slug"]).first()
         return ("catalog/product_detail.html", product_context(shown)) if shown else None
     if match.view_name == "catalog:home":
-        try:
-            return "catalog/product_list.html", catalog_context(QueryDict(target.query))
-        except BadFilter:
-            return None
+        return "catalog/product_list.html", catalog_context(QueryDict(target.query))
     return None

@@ -12,7 +12,7 @@ from orders.forms import CheckoutForm
 from orders.models import OrderSummary
 from orders.session import guest_orders, guest_shopper
 from shop.money import Money
-from shop.web import SHOPPER_KEY, actor_of, command_context, refuse
+from shop.web import SHOPPER_KEY, actor_of, command_context
 
 STALE_FORM = "This checkout form is out of date. Please review your order and place it again."
 
@@ -31,17 +31,30 @@ def visible_orders(request) -> QuerySet[OrderSummary]:
     return orders.filter(mine)
 
 
-def _fresh_form(request, quote, data=None) -> CheckoutForm:
-    initial = dict(data or {})
-    if not initial.get("email") and request.user.is_authenticated:
+def _fresh_form(request, quote) -> CheckoutForm:
+    initial = {"command_id": uuid.uuid4(), "expected_total": quote.totals.total.amount}
+    if request.user.is_authenticated:
         initial["email"] = request.user.email
-    initial["command_id"] = uuid.uuid4()
-    initial["expected_total"] = quote.totals.total.amount
     return CheckoutForm(initial=initial)
 
 
 def _page(request, form, quote, status=200):
-    return render(request, "orders/checkout.html", {"form": form, "quote": quote}, status=status)
+    """The checkout page; for htmx, its summary and form out of band, with the messages."""
+    template = "orders/checkout.html#checkout-update" if request.htmx else "orders/checkout.html"
+    return render(request, template, {"form": form, "quote": quote}, status=status)
+
+
+def _refuse(request, quote, message: str, *, status: int):
+    """The checkout page again, as the shopper filled it in, with ``message`` at the top of
+    the form: what they typed is kept, the hidden fields are fresh (a new command id, the
+    total shown now), so the next press places the order they see. Nothing is stored."""
+    data = request.POST.copy()
+    data["command_id"] = str(uuid.uuid4())
+    data["expected_total"] = str(quote.totals.total.amount)
+    form = CheckoutForm(data)
+    form.is_valid()  # the visible fields' own errors show too
+    form.add_error(None, message)
+    return _page(request, form, quote, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -56,14 +69,18 @@ def checkout(request):
 
 
 def place_order(request):
+    """Refusals answer with the checkout page, the form as filled in and the message beside
+    its field (a whole-form problem at the top of the form): 422 for a form that did not come
+    from our page (forged or missing hidden fields) or an invalid field, 409 for a conflict
+    (an empty cart, a total changed since the page was shown, a reused command id)."""
     form = CheckoutForm(request.POST)
-    if form.is_stale:
-        return refuse(request, STALE_FORM, status=422)
     cart_id = current_cart_id(request)
     if not form.is_valid():
         quote = services.order_quote(cart_id=cart_id)
         if quote.is_empty:
-            return refuse(request, "Your cart is empty.", status=409)
+            return _refuse(request, quote, str(domain.NothingToCheckOut()), status=409)
+        if form.is_stale:
+            return _refuse(request, quote, STALE_FORM, status=422)
         return _page(request, form, quote, status=422)
     data = form.cleaned_data
     expected = data["expected_total"]
@@ -88,13 +105,11 @@ def place_order(request):
         )
     except services.CHECKOUT_REFUSALS as error:
         quote = services.order_quote(cart_id=cart_id)
-        if quote.is_empty or isinstance(error, domain.CommandIdReused):
-            return refuse(request, str(error), status=409)
-        messages.error(request, str(error))
-        return _page(request, _fresh_form(request, quote, data), quote, status=409)
+        return _refuse(request, quote, str(error), status=409)
     order = visible_orders(request).filter(order_id=placed.order_id).first()
     if order is None:  # a command id from someone else's checkout
-        return refuse(request, STALE_FORM, status=409)
+        quote = services.order_quote(cart_id=cart_id)
+        return _refuse(request, quote, STALE_FORM, status=409)
     if cart_id == order.cart_id:
         forget_cart(request)
     return redirect(order)

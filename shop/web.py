@@ -56,7 +56,13 @@ def redirect_to_next(candidate: str | None, default, *args, **kwargs) -> HttpRes
 
 
 def refuse(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    """A 4xx answer with a message: a partial for htmx, a whole page otherwise."""
+    """A 4xx answer with a message: a partial for htmx (the messages, out of band), a whole
+    page otherwise.
+
+    The whole page is a dead end (no form, links back to the shop): views answer a refusal
+    with the page the shopper was on instead (carts/views.py, orders/views.py). Only the
+    last resorts use it: a request the middleware stops before any view runs (a body too
+    large, a command that lost every retry to concurrent writers)."""
     htmx = getattr(request, "htmx", False)  # False before django-htmx's middleware has run
     template = "shop/refused.html#refusal" if htmx else "shop/refused.html"
     return render(request, template, {"message": message, "status": status}, status=status)

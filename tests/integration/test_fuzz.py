@@ -235,6 +235,8 @@ def test_every_form_survives_hostile_fields(shopper_forms, url):
         assert response.status_code < 500, (url, data, response.content[:300])
         if response.status_code >= 400:
             assert Event.objects.count() == before, (url, data)
+            # a refusal answers with the page the shopper was on, never a dead end
+            assert b"Sorry, that did not work" not in response.content, (url, data)
         if 300 <= response.status_code < 400:
             assert is_local_path(response["Location"]), (url, data, response["Location"])
 
@@ -274,6 +276,7 @@ def test_every_endpoint_survives_hostile_input(shopper, url):
         assert response.status_code < 500, (url, form, query, response.content[:300])
         if response.status_code >= 400:
             assert Event.objects.count() == before, (url, form)
+            assert b"Sorry, that did not work" not in response.content, (url, form, query)
 
     check()
 

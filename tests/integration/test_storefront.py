@@ -35,7 +35,7 @@ def cart(client, kenya, assam):
 
 
 def field_error(html: str, error_id: str) -> str:
-    found = re.search(rf'<p class="field-error" id="{error_id}">([^<]*)</p>', html)
+    found = re.search(rf'<p class="field-error[^"]*" id="{error_id}"[^>]*>([^<]*)</p>', html)
     assert found, f"no field error {error_id}"
     return found.group(1)
 
@@ -163,6 +163,189 @@ class TestRefusalsWithoutJavaScript:
         assert response.status_code in (404, 409)
         assert_no_dead_end(html)
         assert "<h1>Your cart</h1>" in html and 'class="message message-error"' in html
+
+
+def checkout_fields(client) -> dict:
+    """The checkout form as the page renders it (hidden fields included), filled in."""
+    form = client.get("/checkout/").context["form"]
+    return {**CHECKOUT_ADDRESS, **{name: str(form[name].value()) for name in form.HIDDEN}}
+
+
+CHECKOUT_ADDRESS = {
+    "email": "ada@example.com",
+    "full_name": "Ada Lovelace",
+    "address": "12 St James's Square",
+    "city": "London",
+    "postal_code": "SW1Y 4JH",
+    "country": "United Kingdom",
+}
+
+
+def assert_checkout_page_again(html: str, message: str) -> None:
+    """The checkout page, its form as the shopper filled it in, ``message`` at its top."""
+    assert_no_dead_end(html)
+    assert "<h1>Checkout</h1>" in html
+    assert '<form class="checkout-form" method="post" action="/checkout/" novalidate' in html
+    assert 'aria-describedby="checkout-error"' in html
+    assert field_error(html, "checkout-error") == message
+    assert 'value="Ada Lovelace"' in html and 'value="SW1Y 4JH"' in html
+    assert ">Place order</button>" in html
+
+
+class TestCheckoutRefusals:
+    """A refused checkout answers with the checkout page, not a dead end; nothing stored."""
+
+    STALE = "This checkout form is out of date. Please review your order and place it again."
+
+    @pytest.mark.parametrize(
+        "forged",
+        [
+            {"command_id": "not-a-uuid"},
+            {"command_id": ""},
+            {"command_id": '{"id": 1}'},
+            {"expected_total": "abc"},
+            {"expected_total": "1e309"},
+            {"expected_total": "[1, 2]"},
+        ],
+    )
+    def test_a_forged_hidden_field_is_422_with_a_fresh_form(self, client, cart, forged):
+        data = {**checkout_fields(client), **forged}
+        before = Event.objects.count()
+        response = client.post("/checkout/", data)
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert_checkout_page_again(html, self.STALE)
+        assert "Kenya AA" in html and "<dt>Total</dt><dd>41.00 EUR</dd>" in html
+        form = response.context["form"]
+        uuid.UUID(form["command_id"].value())  # a fresh, valid command id
+        assert form["expected_total"].value() == "41.00"
+        assert Event.objects.count() == before
+        # the form shown again places the order
+        fresh = {name: form[name].value() for name in form.HIDDEN}
+        assert client.post("/checkout/", {**CHECKOUT_ADDRESS, **fresh}).status_code == 302
+
+    def test_a_forged_hidden_field_and_a_missing_field_show_both(self, client, cart):
+        data = {**checkout_fields(client), "command_id": "x", "city": ""}
+        response = client.post("/checkout/", data)
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert field_error(html, "checkout-error") == self.STALE
+        assert field_error(html, "id_city_error") == "Enter your city."
+
+    def test_a_total_changed_since_the_page_was_shown_is_409(self, client, cart, kenya):
+        from catalog.services import product_change_price, shop_money
+        from tests.factories import SYSTEM
+
+        data = checkout_fields(client)
+        product_change_price(product_id=kenya.id, price=shop_money("17.00"), context=SYSTEM)
+        before = Event.objects.count()
+        response = client.post("/checkout/", data)
+        html = response.content.decode()
+        assert response.status_code == 409
+        assert_checkout_page_again(
+            html,
+            "Prices changed while you were checking out: the total is now 43.00 EUR. "
+            "Please review your order and place it again.",
+        )
+        assert "<dt>Total</dt><dd>43.00 EUR</dd>" in html
+        assert 'name="expected_total" value="43.00"' in html
+        assert Event.objects.count() == before
+
+    def test_a_cart_changed_since_the_page_was_shown_is_409(self, client, cart, assam):
+        data = checkout_fields(client)
+        add_to_cart(client, assam, 1)  # in another tab
+        before = Event.objects.count()
+        response = client.post("/checkout/", data)
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert_checkout_page_again(html, field_error(html, "checkout-error"))
+        assert "the total is now 50.00 EUR" in field_error(html, "checkout-error")
+        assert Event.objects.count() == before
+
+    @pytest.mark.parametrize("forged", [{}, {"command_id": "forged"}])
+    def test_an_empty_cart_is_409_on_the_checkout_page(self, client, cart, kenya, assam, forged):
+        data = {**checkout_fields(client), **forged}
+        for product in (kenya, assam):  # emptied in another tab
+            client.post("/cart/remove/", {"product": str(product.id)})
+        before = Event.objects.count()
+        response = client.post("/checkout/", data)
+        html = response.content.decode()
+        assert response.status_code == 409
+        assert_checkout_page_again(html, "Your cart is empty.")
+        assert "Browse the catalog" in html and '<th scope="row">Kenya AA</th>' not in html
+        assert Event.objects.count() == before
+
+    def test_no_cart_at_all_is_409_on_the_checkout_page(self, client):
+        data = {**CHECKOUT_ADDRESS, "command_id": str(uuid.uuid4()), "expected_total": "1.00"}
+        response = client.post("/checkout/", data)
+        assert response.status_code == 409
+        assert_checkout_page_again(response.content.decode(), "Your cart is empty.")
+        assert not Event.objects.exists()
+
+    def test_a_command_id_of_another_cart_is_409_with_a_fresh_one(self, client, cart, kenya):
+        data = checkout_fields(client)
+        assert client.post("/checkout/", data).status_code == 302
+        add_to_cart(client, kenya, 1)  # a new cart, the old form resent
+        before = Event.objects.count()
+        response = client.post("/checkout/", {**data, "expected_total": "16.00"})
+        assert response.status_code == 409
+        assert_checkout_page_again(
+            response.content.decode(),
+            "This checkout form belongs to another cart. Please review your order and try again.",
+        )
+        assert response.context["form"]["command_id"].value() != data["command_id"]
+        assert Event.objects.count() == before
+
+    def test_with_htmx_the_summary_and_form_come_back_out_of_band(self, client, cart):
+        data = {**checkout_fields(client), "command_id": "forged"}
+        before = Event.objects.count()
+        response = client.post("/checkout/", data, **HTMX)
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert "<html" not in html
+        assert '<section id="checkout-summary" class="order-summary"' in html
+        details = '<section id="checkout-details" aria-labelledby="details-heading"'
+        assert details + ' hx-swap-oob="true">' in html
+        assert field_error(html, "checkout-error") == self.STALE
+        assert 'value="Ada Lovelace"' in html
+        assert Event.objects.count() == before
+
+
+class TestCatalogFilterRefusals:
+    """A category or search the catalog cannot run: the catalog page, the message beside it."""
+
+    @pytest.mark.parametrize(
+        ("query", "status", "message"),
+        [
+            ({"category": "<garbage>"}, 422, "There is no such category."),
+            ({"category": '{"a": 1}'}, 422, "There is no such category."),
+            ({"category": "no-such-category"}, 404, "There is no such category."),
+            ({"category": "nope", "q": "kenya"}, 404, "There is no such category."),
+            ({"q": "kenya\x00"}, 422, "Null characters are not allowed."),
+        ],
+    )
+    @pytest.mark.parametrize("extra", [{}, HTMX])
+    def test_a_bad_filter(self, client, kenya, assam, query, status, message, extra):
+        before = Event.objects.count()
+        response = client.get("/", query, **extra)
+        html = response.content.decode()
+        assert response.status_code == status
+        assert_no_dead_end(html)
+        assert field_error(html, "filter-error") == message
+        assert '<nav class="categories" aria-label="Categories">' in html
+        assert "Kenya AA" in html  # the filter that could not run is left out
+        if "q" in query and "category" in query:  # the search that could run still does
+            assert "Assam Breakfast" not in html
+        elif "category" in query:
+            assert "<h1>All products</h1>" in html and "Assam Breakfast" in html
+        else:
+            assert 'aria-invalid="true" aria-describedby="filter-error"' in html
+        assert Event.objects.count() == before
+
+    def test_a_good_filter_has_no_error(self, client, kenya):
+        response = client.get("/", {"category": "coffee"})
+        assert response.status_code == 200
+        assert 'id="filter-error"' not in response.content.decode()
 
 
 class TestProductPage:
