@@ -46,14 +46,16 @@ def _page(request, form, quote, status=200):
 
 def _refuse(request, quote, message: str, *, status: int):
     """The checkout page again, as the shopper filled it in, with ``message`` at the top of
-    the form: what they typed is kept, the hidden fields are fresh (a new command id, the
-    total shown now), so the next press places the order they see. Nothing is stored."""
+    the form and in the messages region: what they typed is kept, the hidden fields are
+    fresh (a new command id, the total shown now), so the next press places the order they
+    see. Nothing is stored."""
     data = request.POST.copy()
     data["command_id"] = str(uuid.uuid4())
     data["expected_total"] = str(quote.totals.total.amount)
     form = CheckoutForm(data)
     form.is_valid()  # the visible fields' own errors show too
     form.add_error(None, message)
+    messages.error(request, message)
     return _page(request, form, quote, status=status)
 
 

@@ -84,6 +84,9 @@ def test_out_of_stock_at_checkout_is_explained(live_server, page, products, csp_
         page.get_by_label(label).fill(value)
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("status")).to_contain_text("Only 1 of Kenya AA left in stock.")
+    form = page.locator("form.checkout-form")
+    expect(form.locator("#checkout-error")).to_contain_text("Only 1 of Kenya AA left in stock.")
+    expect(page.get_by_role("button", name="Place order")).to_be_visible()
     expect(page.get_by_label("Email")).to_have_value("ada@example.com")
     assert not OrderSummary.objects.exists()
     assert csp_violations == []

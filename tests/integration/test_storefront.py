@@ -188,6 +188,7 @@ def assert_checkout_page_again(html: str, message: str) -> None:
     assert '<form class="checkout-form" method="post" action="/checkout/" novalidate' in html
     assert 'aria-describedby="checkout-error"' in html
     assert field_error(html, "checkout-error") == message
+    assert f'<div class="message message-error">{message}</div>' in html
     assert 'value="Ada Lovelace"' in html and 'value="SW1Y 4JH"' in html
     assert ">Place order</button>" in html
 
