@@ -68,12 +68,13 @@ def test_search_terms_are_escaped(client):
 
 def test_a_nul_character_in_the_search_is_refused_not_a_crash(client):
     response = client.get("/", {"q": "tea\x00"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert b"Null characters are not allowed" in response.content
 
 
-def test_an_unknown_category_shows_no_products(client):
+def test_an_unknown_category_is_a_404_that_says_so_and_shows_every_product(client):
     ProductFactory(name="Green Tea", category__slug="tea")
     response = client.get("/", {"category": "nope"})
-    assert response.status_code == 200
-    assert b"Green Tea" not in response.content
+    assert response.status_code == 404
+    assert b"There is no such category." in response.content
+    assert b"Green Tea" in response.content
