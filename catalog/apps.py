@@ -6,8 +6,10 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
-        from catalog import domain, projections
-        from catalog.models import Product
+        from django.db.models.signals import post_delete
+
+        from catalog import domain, images, projections
+        from catalog.models import Product, ProductImage
         from catalog.services import PRODUCT
         from shop import aggregates, registry
         from shop import projections as shop_projections
@@ -21,4 +23,9 @@ class CatalogConfig(AppConfig):
             models=[Product],
             stream_row=Product,
             created_by=[domain.ProductListed],
+        )
+        post_delete.connect(
+            images.delete_picture_files,
+            sender=ProductImage,
+            dispatch_uid="catalog.delete_picture_files",
         )

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -99,3 +100,22 @@ def make_copies(source, *, stem: str, storage: Storage) -> dict[str, list[Copy]]
                 made.append(Copy(width, resized.height, name))
             copies[kind] = made
     return copies
+
+
+def delete_after_commit(storage: Storage, names: list[str]) -> None:
+    """Delete ``names`` from ``storage`` once the surrounding transaction commits (at once
+    outside one); a rolled-back delete or replacement keeps the files its row still names."""
+
+    def delete() -> None:
+        for name in names:
+            storage.delete(name)  # a name already gone is no error
+
+    transaction.on_commit(delete, robust=True)
+
+
+def delete_picture_files(sender, instance, **kwargs) -> None:
+    """``post_delete`` of ``ProductImage`` (one deleted in the admin, or many by a bulk
+    action): its upload and resized copies leave the storage after the commit."""
+    if instance.image:
+        names = [instance.image.name, *instance.stored_names()]
+        delete_after_commit(instance.image.storage, list(dict.fromkeys(names)))

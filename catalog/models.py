@@ -208,9 +208,11 @@ class ProductImage(models.Model):
         return f"Picture {self.position} of {self.product_id}"
 
     def save(self, *args, **kwargs):
-        from catalog.images import make_copies
+        from catalog.images import delete_after_commit, make_copies
 
+        replaced: list[str] = []
         if self.image and self.copies.get("source") != self.image.name:
+            replaced = self.stored_names()  # a new upload: the old files go once it commits
             stored = self.image.storage
             if not self.image._committed:
                 self.image.save(self.image.name, self.image.file, save=False)
@@ -221,6 +223,16 @@ class ProductImage(models.Model):
                 **{kind: [[c.width, c.height, c.name] for c in made[kind]] for kind in made},
             }
         super().save(*args, **kwargs)
+        if replaced:
+            delete_after_commit(self.image.storage, replaced)
+
+    def stored_names(self) -> list[str]:
+        """The storage names of this picture's files: the upload and its resized copies."""
+        names = [self.copies["source"]] if self.copies.get("source") else []
+        for kind, made in self.copies.items():
+            if kind != "source":
+                names += [name for _, _, name in made]
+        return names
 
     def _rendition(self, kind: str) -> Rendition:
         from catalog.images import SIZES
@@ -241,3 +253,12 @@ class ProductImage(models.Model):
     @property
     def large(self) -> Rendition:
         return self._rendition("large")
+
+    @property
+    def largest(self) -> Rendition:
+        """The largest copy alone (no srcset): what a shared link or a search result shows."""
+        made = self.copies.get("large") or []
+        if not made:
+            return Rendition(self.image.url, "", "", self.width, self.height)
+        width, height, name = made[-1]
+        return Rendition(self.image.storage.url(name), "", "", width, height)

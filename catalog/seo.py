@@ -38,9 +38,9 @@ class ProductSitemap(Sitemap):
 SITEMAPS = (HomeSitemap, CategorySitemap, ProductSitemap)
 
 
-def product_data(product: Product, url: str) -> dict:
+def product_data(product: Product, url: str, images: list[str] = ()) -> dict:
     """schema.org ``Product`` with its ``Offer``: what a search result shows as price and
-    availability."""
+    availability; ``images``: the absolute addresses of its pictures, the main one first."""
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -48,6 +48,7 @@ def product_data(product: Product, url: str) -> dict:
         "description": product.description,
         "sku": product.slug,
         "url": url,
+        **({"image": list(images)} if images else {}),
         "offers": {
             "@type": "Offer",
             "url": url,

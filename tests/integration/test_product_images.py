@@ -133,3 +133,118 @@ def test_pictures_on_object_storage_are_allowed_by_the_csp():
         "https://pictures.example.net"
     ]
     assert _media_origin("/media/") == []
+
+
+def og(page: str, name: str) -> list[str]:
+    return re.findall(rf'<meta property="{re.escape(name)}" content="([^"]*)"', page)
+
+
+def product_json_ld(page: str) -> dict:
+    import json
+
+    (block,) = re.findall(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', page, re.S)
+    return json.loads(block)
+
+
+def test_a_product_page_shares_its_pictures_at_absolute_addresses(client, kenya):
+    main = ProductImage.objects.create(
+        product=kenya, image=picture_file(), alt="A bag of Kenya AA", position=0
+    )
+    second = ProductImage.objects.create(product=kenya, image=picture_file((800, 600)), position=1)
+    page = client.get(kenya.get_absolute_url()).content.decode()
+    big = "http://testserver" + default_storage.url(main.copies["large"][-1][2])
+    assert big.endswith("-large-1280.webp")
+    assert og(page, "og:image") == [big]
+    assert og(page, "og:image:type") == ["image/webp"]
+    assert og(page, "og:image:width") == ["1280"] and og(page, "og:image:height") == ["960"]
+    assert og(page, "og:image:alt") == ["A bag of Kenya AA"]
+    images = product_json_ld(page)["image"]
+    assert images == [big, "http://testserver" + default_storage.url(second.copies["large"][-1][2])]
+    assert client.get(big).status_code == 200  # the address serves the picture
+
+
+def test_pictures_on_object_storage_keep_its_address(client, kenya, settings):
+    settings.MEDIA_URL = "https://pictures.example.net/media/"
+    ProductImage.objects.create(product=kenya, image=picture_file((800, 600)))
+    page = client.get(kenya.get_absolute_url()).content.decode()
+    (url,) = og(page, "og:image")
+    assert url.startswith("https://pictures.example.net/media/products/copies/")
+    assert product_json_ld(page)["image"] == [url]
+
+
+def test_a_product_without_pictures_names_none(client, kenya):
+    page = client.get(kenya.get_absolute_url()).content.decode()
+    assert og(page, "og:image") == []
+    assert "image" not in product_json_ld(page)
+
+
+PICTURE_DELETE = [*PICTURE_PERMISSIONS, ("catalog", "delete_productimage")]
+
+
+def files_of(image: ProductImage) -> list[str]:
+    names = image.stored_names()
+    assert len(names) == 5 and names[0] == image.image.name  # the upload and four copies
+    return names
+
+
+def test_a_picture_deleted_in_the_admin_leaves_the_storage_after_the_commit(
+    client, kenya, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_user(permissions=PICTURE_DELETE))
+    image = ProductImage.objects.create(product=kenya, image=picture_file())
+    names = files_of(image)
+    assert all(default_storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(f"/admin/catalog/productimage/{image.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+        assert all(default_storage.exists(name) for name in names)  # not before the commit
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert not ProductImage.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
+
+
+def test_pictures_deleted_by_the_admins_bulk_action_leave_the_storage(
+    client, kenya, django_capture_on_commit_callbacks
+):
+    client.force_login(staff_user(permissions=PICTURE_DELETE))
+    images = [ProductImage.objects.create(product=kenya, image=picture_file()) for _ in range(2)]
+    names = [name for image in images for name in files_of(image)]
+    data = {
+        "action": "delete_selected",
+        "_selected_action": [image.pk for image in images],
+        "post": "yes",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/admin/catalog/productimage/", data).status_code == 302
+    assert not ProductImage.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
+
+
+def test_a_rolled_back_delete_keeps_the_files(kenya, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    image = ProductImage.objects.create(product=kenya, image=picture_file())
+    names, pk = files_of(image), image.pk
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            image.delete()
+            raise RuntimeError("rolled back")
+    assert callbacks == []
+    assert ProductImage.objects.filter(pk=pk).exists()
+    assert all(default_storage.exists(name) for name in names)
+
+
+def test_a_picture_replaced_in_the_admin_leaves_no_old_files(
+    client, staff, kenya, django_capture_on_commit_callbacks
+):
+    image = ProductImage.objects.create(product=kenya, image=picture_file())
+    old = files_of(image)
+    data = {"product": str(kenya.id), "image": picture_file((800, 600)), "alt": "", "position": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/catalog/productimage/{image.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    image.refresh_from_db()
+    assert image.image.name not in old
+    assert all(default_storage.exists(name) for name in image.stored_names())
+    assert not any(default_storage.exists(name) for name in old)
