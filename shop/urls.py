@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
@@ -27,12 +28,16 @@ urlpatterns = [
     path("", include("subscriptions.urls")),
 ]
 
+# A picture's files are never rewritten under the same name (an upload gets a new random
+# name, its copies are named after it), so browsers may keep them for a year.
+PICTURE_CACHE = cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
+
 if settings.SHOP_SERVE_MEDIA:
     # Product pictures from MEDIA_ROOT; in production a proxy or object storage serves them.
     urlpatterns.append(
         re_path(
             rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            require_safe(serve),
+            PICTURE_CACHE(require_safe(serve)),
             {"document_root": settings.MEDIA_ROOT},
         )
     )

@@ -120,6 +120,18 @@ def audit(url: str, cookie: str | None, out: Path, chrome: str) -> dict[str, int
             result = report["audits"][ref["id"]]
             if ref["weight"] and result["score"] is not None and result["score"] < 1:
                 print(f"  {name}: {ref['id']} ({result['title']}): {result['score']}")
+    # What costs no points today but is worth a look: a failed check outside the scores
+    # (an unsized picture, a console message, a missing source map, …).
+    weighted = {
+        ref["id"]
+        for c in CATEGORIES
+        for ref in report["categories"][c]["auditRefs"]
+        if ref["weight"]
+    }
+    for audit_id, result in report["audits"].items():
+        failed = result["scoreDisplayMode"] == "binary" and result["score"] == 0
+        if failed and audit_id not in weighted:
+            print(f"  unscored: {audit_id} ({result['title']})")
     return {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
 
 
@@ -150,9 +162,14 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL URL (dropped and created again)")
     parser.add_argument("--readme", action="store_true", help="write the scores to README.md")
     parser.add_argument("--chrome", default=CHROME, help=f"the browser (default {CHROME})")
+    parser.add_argument(
+        "--reports", type=Path, help="keep Lighthouse's JSON reports in this folder"
+    )
     args = parser.parse_args()
 
     install()
+    if args.reports:
+        args.reports.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         database = args.database_url or f"sqlite:///{tmp}/lighthouse.sqlite3"
         if args.database_url:
@@ -172,7 +189,7 @@ def main() -> int:
                 assert answer.status in (200, 302), answer.body[:300]
             cookie = "; ".join(f"{c.name}={c.value}" for c in shopper.cookies)
             for name, path in PAGES.items():
-                out = Path(tmp) / f"{name.split()[0]}.json"
+                out = (args.reports or Path(tmp)) / f"{name.split()[0]}.json"
                 scores[name] = audit(
                     server.url + path, cookie if name in SHOPPER_PAGES else None, out, args.chrome
                 )

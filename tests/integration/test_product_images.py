@@ -72,6 +72,7 @@ def test_staff_upload_a_picture_and_the_shop_serves_resized_webp_copies(client, 
     assert 'sizes="' in img and 'loading="eager"' in img
     served = client.get(image.large.src)
     assert served.status_code == 200 and served["Content-Type"] == "image/webp"
+    assert served["Cache-Control"] == "public, max-age=31536000, immutable"
     assert client.head(image.large.src).status_code == 200
     assert client.post(image.large.src).status_code == 405
 
@@ -83,6 +84,9 @@ def test_cards_load_their_pictures_lazily_below_the_first_row(client):
     html = client.get("/").content.decode()
     loading = re.findall(r'<img class="picture"[^>]*loading="(\w+)"', html)
     assert loading == ["eager"] * 4 + ["lazy"] * 4
+    # the first picture is the page's largest paint: the browser fetches it first
+    imgs = re.findall(r'<img class="picture"[^>]*>', html)
+    assert ['fetchpriority="high"' in img for img in imgs] == [True] + [False] * 7
     assert len(re.findall(r'width="320" height="240"', html)) == 8
     thumb = ProductImage.objects.first().thumb
     assert thumb.srcset.endswith("640w") and thumb.width == 320
