@@ -39,6 +39,8 @@ SHOP_CART_REMINDER_AFTER  a cart left alone this long gets its customer's one re
 BROKER_URL              RabbitMQ for integration events, amqp://user:password@host/vhost
                         (default unset: nothing is relayed)
 BROKER_EXCHANGE         the topic exchange they go to (default shop.events)
+SHOP_OUTBOX_KEEP        how long a relayed message stays in the outbox before the worker
+                        deletes it (default 7d)
 LOG_LEVEL               the root logger's level (default INFO)
 MEDIA_ROOT              uploaded product pictures and their copies (default var/media)
 MEDIA_URL               where pictures are served (default /media/; an absolute address,
@@ -393,6 +395,9 @@ SHOP_CART_REMINDER_AFTER = env("SHOP_CART_REMINDER_AFTER", timedelta(hours=10))
 # Integration events go to RabbitMQ when set (amqp://user:password@host:5672/vhost).
 BROKER_URL = env("BROKER_URL", "")
 BROKER_EXCHANGE = env("BROKER_EXCHANGE", "shop.events")
+# A message the broker confirmed stays this long in the outbox (to look into), then the
+# relay deletes it.
+SHOP_OUTBOX_KEEP = env("SHOP_OUTBOX_KEEP", timedelta(days=7))
 
 LOGGING = {
     "version": 1,

@@ -8,8 +8,9 @@ order, to a durable topic exchange (``BROKER_EXCHANGE``, default ``shop.events``
 persistent messages with publisher confirms, and marks them published only once the broker
 confirmed them: at least once, never lost. The AMQP ``message_id`` is the event's position,
 so a consumer drops the duplicates a relay crash can cause. ``docs/messages.md`` has the
-schema. With ``BROKER_URL`` unset the rows are still written (the record stays whole for
-the day a broker is set) and nothing is relayed.
+schema. A message the broker confirmed more than ``SHOP_OUTBOX_KEEP`` (7 days) ago is
+deleted by the relay (``prune_published``). With ``BROKER_URL`` unset the rows are still
+written (the record stays whole for the day a broker is set) and nothing is relayed.
 """
 
 from __future__ import annotations
@@ -211,6 +212,26 @@ def relay_due(*, limit: int = 500) -> int:
                 published_at=timezone.now()
             )
     return len(confirmed)
+
+
+PRUNE_BATCH = 1_000  # rows per DELETE: short statements, short locks
+
+
+def prune_published(*, now=None, keep=None) -> int:
+    """Delete the messages the broker confirmed more than ``keep`` (``SHOP_OUTBOX_KEEP``)
+    ago; return how many. The relay runs it now and then; a message not yet confirmed is
+    never deleted, however old. Oldest first, a batch per statement."""
+    cutoff = (now or timezone.now()) - (settings.SHOP_OUTBOX_KEEP if keep is None else keep)
+    deleted = 0
+    while True:
+        batch = list(
+            OutboxMessage.objects.filter(published_at__lt=cutoff)
+            .order_by("event_position")
+            .values_list("event_position", flat=True)[:PRUNE_BATCH]
+        )
+        if not batch:
+            return deleted
+        deleted += OutboxMessage.objects.filter(event_position__in=batch).delete()[0]
 
 
 class RelayUnavailable(Exception):

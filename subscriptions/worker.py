@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_EVERY = 2.0  # seconds between attempts to take jobs nobody holds
 REMINDERS_EVERY = 60.0
+PRUNE_EVERY = 3600.0  # seconds between two prunings of the relayed outbox messages
 
 
 def job_names() -> list[str]:
@@ -47,6 +48,7 @@ class Worker:
         # Where each subscriber's checkpoint was after its last batch here: checkpoints only
         # move forward, so one at or past the mark has nothing to read (no idle queries).
         self._positions: dict[str, int] = {}
+        self._next_reminders = self._next_prune = 0.0  # monotonic times: at once, then every …
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -90,6 +92,11 @@ class Worker:
     def run_relay(self) -> bool:
         if "relay" not in self.held:
             return False
+        if time.monotonic() >= self._next_prune:
+            pruned = outbox.prune_published()
+            if pruned:
+                log.info("relay: deleted %d relayed outbox messages", pruned)
+            self._next_prune = time.monotonic() + PRUNE_EVERY
         try:
             return outbox.relay_due() > 0
         except outbox.RelayUnavailable:
@@ -135,7 +142,7 @@ class Worker:
                 return
 
     def start(self) -> None:
-        self._next_reminders = 0.0
+        self._next_reminders = self._next_prune = 0.0
         mark, flushed = HighWaterMark(), [0]
         steps = {
             "subscribers": lambda: self.run_subscribers(mark, flushed),

@@ -335,6 +335,53 @@ class TestOutbox:
         assert not OutboxMessage.objects.filter(published_at__isnull=False).exists()
 
 
+def outbox_row(position: int, *, published_days_ago: float | None, created_days_ago: float = 30):
+    """A message at a position no test event reaches (10**9 + ``position``)."""
+    now = timezone.now()
+    return OutboxMessage.objects.create(
+        event_position=10**9 + position,
+        routing_key="order.paid",
+        body={"id": str(position)},
+        created_at=now - timedelta(days=created_days_ago),
+        published_at=None
+        if published_days_ago is None
+        else now - timedelta(days=published_days_ago),
+    )
+
+
+class TestOutboxPruning:
+    def test_relayed_messages_older_than_the_keep_are_deleted_and_no_other(
+        self, settings, monkeypatch
+    ):
+        settings.SHOP_OUTBOX_KEEP = timedelta(days=7)
+        monkeypatch.setattr(outbox, "PRUNE_BATCH", 2)  # several batches
+        for position in range(1, 6):
+            outbox_row(position, published_days_ago=8)
+        outbox_row(6, published_days_ago=6.9)  # relayed, not long enough ago
+        outbox_row(7, published_days_ago=None)  # never relayed, however old
+        outbox_row(8, published_days_ago=30)  # relayed after a message still waiting
+        assert outbox.prune_published() == 6
+        kept = OutboxMessage.objects.values_list("event_position", flat=True)
+        assert sorted(kept) == [10**9 + 6, 10**9 + 7]
+        assert outbox.prune_published() == 0
+
+    def test_the_keep_is_a_setting(self, settings):
+        outbox_row(1, published_days_ago=2)
+        settings.SHOP_OUTBOX_KEEP = timedelta(days=3)
+        assert outbox.prune_published() == 0
+        settings.SHOP_OUTBOX_KEEP = timedelta(days=1)
+        assert outbox.prune_published() == 1
+        assert not OutboxMessage.objects.exists()
+
+    def test_the_default_keeps_a_week(self):
+        from shop.env import parse
+        from tests.support.servers import shop_setting
+
+        assert shop_setting("settings.SHOP_OUTBOX_KEEP.days", SHOP_OUTBOX_KEEP=None) == "7"
+        assert shop_setting("settings.SHOP_OUTBOX_KEEP.days", SHOP_OUTBOX_KEEP="2d") == "2"
+        assert parse("36h", timedelta) == timedelta(hours=36)
+
+
 BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
@@ -396,6 +443,31 @@ class TestRelay:
         settings.BROKER_URL = BROKER_URL
         assert outbox.relay_due() == OutboxMessage.objects.count()
         assert len(consume(channel, queue)) == OutboxMessage.objects.count()
+
+    def test_the_worker_holding_the_relay_prunes_then_relays(self, kenya, broker, settings):
+        from subscriptions.worker import PRUNE_EVERY, Worker
+
+        channel, queue = broker
+        settings.SHOP_OUTBOX_KEEP = timedelta(days=7)
+        old = outbox_row(1, published_days_ago=8)
+        place_order(kenya)
+        waiting = OutboxMessage.objects.filter(published_at__isnull=True).count()
+        worker = Worker()
+        try:
+            assert worker.run_relay() is False  # not its job yet
+            assert OutboxMessage.objects.filter(pk=old.pk).exists()
+            worker.held.add("relay")
+            assert worker.run_relay() is True
+            assert not OutboxMessage.objects.filter(pk=old.pk).exists()
+            assert len(consume(channel, queue)) == waiting
+            second = outbox_row(2, published_days_ago=8)
+            worker.run_relay()  # within the hour: no second pruning
+            assert OutboxMessage.objects.filter(pk=second.pk).exists()
+            worker._next_prune -= PRUNE_EVERY
+            worker.run_relay()
+            assert not OutboxMessage.objects.filter(pk=second.pk).exists()
+        finally:
+            worker.shutdown()
 
 
 def test_on_sqlite_a_job_runs_in_one_worker_until_its_holder_lets_go(tmp_path):
