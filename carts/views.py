@@ -41,6 +41,8 @@ from carts.selectors import CartContents, cart_contents
 from carts.session import current_cart_id, ensure_cart_id
 from catalog.models import Product
 from catalog.views import catalog_context, page_at, product_context
+from shop.eventstore import ConcurrencyError
+from shop.middleware import ConcurrencyConflictMiddleware
 from shop.web import command_context, local_path, redirect_to_next, refuse
 
 UNDO_KEY = "cart_undo"  # session: the position of the last removal, offered for undo
@@ -81,7 +83,19 @@ def _answer(
     return render(request, "carts/cart_detail.html#cart-update", context)
 
 
-def status_of(error: CartError) -> int:
+# What a cart action refuses: the cart's rules, and a command that lost every retry to
+# concurrent writers (a 409 "try again" on the page, instead of the middleware's last resort).
+REFUSALS = (CartError, ConcurrencyError)
+
+
+def said(error: CartError | ConcurrencyError) -> str:
+    """The refusal's message for the shopper."""
+    if isinstance(error, ConcurrencyError):
+        return ConcurrencyConflictMiddleware.MESSAGE
+    return str(error)
+
+
+def status_of(error: CartError | ConcurrencyError) -> int:
     match error:
         case UnknownCoupon():
             return 404
@@ -195,9 +209,9 @@ def add(request):
             quantity=quantity,
             context=command_context(request),
         )
-    except CartError as error:
+    except REFUSALS as error:
         return _refuse_add(
-            request, str(error), status=status_of(error), product=product, next_path=next_path
+            request, said(error), status=status_of(error), product=product, next_path=next_path
         )
     messages.success(
         request, f"Added {quantity} × {product.name} to your cart.", extra_tags="view-cart"
@@ -249,8 +263,8 @@ def change(request):
         outcome = services.cart_change_quantity(
             cart_id=cart_id, product=product, quantity=quantity, context=command_context(request)
         )
-    except CartError as error:
-        message = f"{product.name}: {error}"
+    except REFUSALS as error:
+        message = f"{product.name}: {said(error)}"
         return _refuse_on_cart(request, message, status=status_of(error), line=product.id)
     if quantity == 0:
         _offer_undo(request, outcome, product.name)
@@ -269,8 +283,8 @@ def remove(request):
         outcome = services.cart_remove_item(
             cart_id=cart_id, product_id=product.id, context=command_context(request)
         )
-    except CartError as error:
-        message = f"{product.name}: {error}"
+    except REFUSALS as error:
+        message = f"{product.name}: {said(error)}"
         return _refuse_on_cart(request, message, status=status_of(error))
     _offer_undo(request, outcome, product.name)
     return _answer(request, cart_id, removed=product.id)
@@ -289,8 +303,8 @@ def undo(request):
             now=timezone.now(),
             context=command_context(request),
         )
-    except CartError as error:
-        return _refuse_on_cart(request, str(error), status=status_of(error))
+    except REFUSALS as error:
+        return _refuse_on_cart(request, said(error), status=status_of(error))
     request.session.pop(UNDO_KEY, None)
     restored = outcome.recorded[0].event
     name = Product.objects.filter(id=restored.product_id).values_list("name", flat=True).first()
@@ -315,10 +329,10 @@ def apply_coupon(request):
             now=now,
             context=command_context(request),
         )
-    except CartError as error:
+    except REFUSALS as error:
         if isinstance(error, CouponRefused):  # an unknown, expired or used-up code
             throttle.record_failure(limits, now)
-        return _refuse_on_cart(request, str(error), status=status_of(error), coupon=True)
+        return _refuse_on_cart(request, said(error), status=status_of(error), coupon=True)
     messages.success(request, f"Coupon {outcome.state.coupon} applied.")
     return _answer(request, cart_id)
 
@@ -330,8 +344,8 @@ def remove_coupon(request):
         return _refuse_on_cart(request, str(EmptyCart()), status=409)
     try:
         outcome = services.cart_remove_coupon(cart_id=cart_id, context=command_context(request))
-    except CartError as error:
-        return _refuse_on_cart(request, str(error), status=status_of(error))
+    except REFUSALS as error:
+        return _refuse_on_cart(request, said(error), status=status_of(error))
     if outcome.recorded:
         messages.success(request, f"Coupon {outcome.recorded[0].event.code} removed.")
     else:

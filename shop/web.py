@@ -61,8 +61,8 @@ def refuse(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
 
     The whole page is a dead end (no form, links back to the shop): views answer a refusal
     with the page the shopper was on instead (carts/views.py, orders/views.py). Only the
-    last resorts use it: a request the middleware stops before any view runs (a body too
-    large, a command that lost every retry to concurrent writers)."""
+    last resorts use it: a body too large (stopped before any view runs) and a command that
+    lost every retry to concurrent writers where no view caught it (shop/middleware.py)."""
     htmx = getattr(request, "htmx", False)  # False before django-htmx's middleware has run
     template = "shop/refused.html#refusal" if htmx else "shop/refused.html"
     return render(request, template, {"message": message, "status": status}, status=status)

@@ -164,6 +164,41 @@ class TestRefusalsWithoutJavaScript:
         assert_no_dead_end(html)
         assert "<h1>Your cart</h1>" in html and 'class="message message-error"' in html
 
+    @pytest.mark.parametrize(
+        ("url", "service", "form"),
+        [
+            ("/cart/add/", "cart_add_item", {"quantity": "1", "next": "/"}),
+            ("/cart/change/", "cart_change_quantity", {"quantity": "3"}),
+            ("/cart/remove/", "cart_remove_item", {}),
+            ("/cart/coupon/", "cart_apply_coupon", {"code": "ANY"}),
+        ],
+    )
+    @pytest.mark.parametrize("extra", [{}, HTMX])
+    def test_a_command_that_lost_every_retry_is_a_409_on_the_page(
+        self, client, cart, kenya, monkeypatch, url, service, form, extra
+    ):
+        from carts import services
+        from shop.eventstore import ConcurrencyError
+
+        def lost(**kwargs):
+            raise ConcurrencyError(cart, 1)
+
+        monkeypatch.setattr(services, service, lost)
+        before = Event.objects.count()
+        response = client.post(url, {"product": str(kenya.id), **form}, **extra)
+        html = response.content.decode()
+        assert response.status_code == 409
+        assert "Someone changed this at the same moment." in html
+        assert "Sorry, that did not work" not in html
+        if not extra:
+            assert_no_dead_end(html)
+            assert (
+                "<h1>All products</h1>" in html
+                if url == "/cart/add/"
+                else "<h1>Your cart</h1>" in html
+            )
+        assert Event.objects.count() == before
+
 
 def checkout_fields(client) -> dict:
     """The checkout form as the page renders it (hidden fields included), filled in."""
