@@ -6,6 +6,7 @@ from the same run, because the machine is shared.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import statistics
@@ -86,6 +87,7 @@ def configure_django() -> None:
         DATABASE_URL=DB_URL,
         DEBUG="0",
         SECRET_KEY=env("SECRET_KEY", "") or secrets.token_urlsafe(40),
+        SHOP_DATA_KEY=env("SHOP_DATA_KEY", "") or base64.urlsafe_b64encode(os.urandom(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SHOP_HTTPS="0",
         SHOP_PLAIN_STATIC="1",

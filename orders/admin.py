@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from orders import services
 from orders.domain import OrderError
 from orders.models import CheckoutCommand, OrderLine, OrderSummary
-from shop.admin import ReadOnlyAdmin, stream_link
+from shop.admin import ReadOnlyAdmin, sees_personal_data, stream_link
 from shop.web import command_context
 
 
@@ -41,6 +41,27 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
     @admin.display(description="stream")
     def timeline(self, obj: OrderSummary) -> str:
         return stream_link(obj.order_id, "Timeline")
+
+    # Staff without shop.view_personal_data see orders without who placed them.
+    PERSONAL = ("email", "full_name", "address", "city", "postal_code")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return (
+            shown if sees_personal_data(request) else [f for f in shown if f not in self.PERSONAL]
+        )
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return (
+            fields if sees_personal_data(request) else [f for f in fields if f not in self.PERSONAL]
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return (
+            fields if sees_personal_data(request) else [f for f in fields if f not in self.PERSONAL]
+        )
 
     def has_manage_permission(self, request) -> bool:
         """Whoever may change orders may issue the order commands."""

@@ -12,7 +12,7 @@ class OrdersConfig(AppConfig):
         from shop import aggregates, registry
         from shop import projections as shop_projections
 
-        registry.register("order", domain.EVENTS)
+        registry.register("order", domain.EVENTS, personal=domain.PERSONAL)
         aggregates.register_decider(ORDER)
         shop_projections.register(
             "orders",
@@ -23,4 +23,6 @@ class OrdersConfig(AppConfig):
             created_by=[domain.OrderPlaced],
             last_recorded_at="updated_at",
             keys={OrderLine: ("order_id", "product_id")},
+            # Copied from OrderPlaced's personal fields: an erasure empties them.
+            personal={OrderSummary: ("email", "full_name", "address", "city", "postal_code")},
         )

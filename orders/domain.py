@@ -15,6 +15,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from shop.money import Money
+from shop.registry import Personal
 
 # --- Values --------------------------------------------------------------------------------
 
@@ -133,6 +134,29 @@ class OrderClaimed:
 
 
 EVENTS = (OrderPlaced, OrderPaid, OrderShipped, OrderCancelled, OrderClaimed)
+
+# Personal data (stored encrypted with its subject's key; see shop/personal.py): whose it
+# is, and which fields. A customer's orders share the customer's key; a guest's order has
+# its own (the subject is the order stream). The country stays readable after an erasure:
+# alone it names nobody, and the accounts (VAT) need it.
+
+
+def _customer(event: OrderPlaced) -> str | None:
+    return f"user:{event.customer.user_id}" if event.customer.user_id else None
+
+
+PERSONAL = {
+    OrderPlaced: Personal(
+        fields=(
+            "customer.email",
+            "address.full_name",
+            "address.address",
+            "address.city",
+            "address.postal_code",
+        ),
+        subject=_customer,
+    ),
+}
 type Event = OrderPlaced | OrderPaid | OrderShipped | OrderCancelled | OrderClaimed
 
 # --- State ---------------------------------------------------------------------------------

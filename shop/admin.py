@@ -7,6 +7,7 @@ the timelines that mention them (``register_stream_names``) from its own admin m
 """
 
 import contextlib
+import contextvars
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -29,7 +30,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from shop import aggregates, registry
+from shop import aggregates, personal, registry
 from shop.eventstore import to_recorded
 from shop.models import Event
 from shop.timeline import TimelineEntry, plain, stream_timeline, summary
@@ -160,6 +161,23 @@ def stream_id_short(stream_id: UUID) -> str:
 # --- List filters from the registry: no DISTINCT over a million rows ------------------------
 
 
+PERSONAL_DATA_PERMISSION = "shop.view_personal_data"
+_sees_personal_data = contextvars.ContextVar("sees_personal_data", default=False)
+
+
+def sees_personal_data(request: HttpRequest) -> bool:
+    """Whether these staff may see customers' personal data (``shop.view_personal_data``)."""
+    return request.user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+def event_data_for_staff(event_type: str, data, sees: bool):
+    """An event's JSON for a staff page: decrypted for staff who may see personal data,
+    its personal fields masked for the others."""
+    if not isinstance(data, dict):
+        return data
+    return personal.reveal(data) if sees else personal.mask(event_type, data)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """History and projections: staff read them; no one adds, changes or deletes rows here.
 
@@ -269,7 +287,19 @@ class EventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="data")
     def data_json(self, obj: Event) -> str:
-        return pretty_json(obj.data)
+        return pretty_json(
+            event_data_for_staff(obj.event_type, obj.data, _sees_personal_data.get())
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        token = _sees_personal_data.set(sees_personal_data(request))
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _sees_personal_data.reset(token)
 
     @admin.display(description="metadata")
     def metadata_json(self, obj: Event) -> str:
@@ -347,14 +377,21 @@ class EventAdmin(ReadOnlyAdmin):
         mentioned = mentioned_streams(stream_id, timeline)
         names = {str(stream): name for stream, _, name in mentioned if name}
         entries = []
+        sees = sees_personal_data(request)
         for row in rows:
             entry = states.get(row.pk)
+            stored = event_data_for_staff(row.event_type, row.data, sees)
+            event = stored
+            if entry is not None:
+                event = plain(entry.event)
+                if not sees:
+                    event = personal.mask(row.event_type, event)
             entries.append(
                 {
                     "row": row,
-                    "data": pretty_json(row.data),
-                    "event": pretty_json(plain(entry.event) if entry else row.data),
-                    "summary": summary(plain(entry.event) if entry else row.data, names),
+                    "data": pretty_json(stored),
+                    "event": pretty_json(event),
+                    "summary": summary(event, names),
                     "upcast": entry is not None
                     and row.schema_version != registry.get(row.event_type).schema_version,
                     "state": pretty_json(plain(entry.state)) if entry and decider else "",

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from shop import registry
+from shop import personal, registry
 from shop.models import Event
 
 # Sent after every append, inside the transaction, with ``events``: list[RecordedEvent].
@@ -80,14 +80,19 @@ def append(
     now = timezone.now()
     meta = dict(metadata or {})
     rows = []
+    sealing = []
     for version, event in enumerate(events, start=expected_version + 1):
         event_type = registry.type_of(event)
         if event_type.stream_type != stream_type:
             raise ValueError(f"{event_type.name} does not belong on a {stream_type} stream")
         data = registry.to_data(event)
+        if event_type.personal is not None:
+            sealing.append((event_type, event, data))
         rows.append(
             (stream_type, stream_id, version, event_type.name, event_type.schema_version, data)
         )
+    if sealing:  # personal fields are stored encrypted with their subject's key
+        personal.seal_all(stream_id, sealing)
     try:
         positions = _insert(rows, meta, now)
     except IntegrityError as error:

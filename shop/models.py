@@ -43,6 +43,10 @@ class Event(models.Model):
         verbose_name = "event"
         verbose_name_plural = "events"
         ordering = ["-position"]
+        permissions = [
+            ("view_personal_data", "Can see customers' personal data"),
+            ("erase_personal_data", "Can erase a customer's personal data"),
+        ]
         constraints = [
             # The optimistic lock: two writers that loaded the same version cannot both
             # append the next one.
@@ -99,3 +103,28 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream_type} {self.stream_id} at v{self.version}"
+
+
+class DataKey(models.Model):
+    """One data subject's key for their personal data in events (``shop.personal``).
+
+    The key is stored encrypted with the master key ``SHOP_DATA_KEY`` (``master`` names
+    which). Erasure empties ``wrapped``: the subject's fields then read as "[erased]". The
+    empty row stays, so no new key is ever made for an erased subject.
+    """
+
+    subject = models.CharField(
+        max_length=80, primary_key=True, help_text="user:<id>, or the stream of a guest's order."
+    )
+    wrapped = models.BinaryField(null=True, help_text="Nonce and AES-GCM ciphertext of the key.")
+    master = models.CharField(max_length=16, blank=True, help_text="Fingerprint of the master key.")
+    created_at = models.DateTimeField()
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "data key"
+        verbose_name_plural = "data keys"
+        ordering = ["subject"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({'erased' if self.wrapped is None else 'key'})"

@@ -67,13 +67,14 @@ from itertools import batched
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
+from uuid import UUID
 
 from django.db import models, transaction
 from django.db.models import F
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from shop import registry
+from shop import personal, registry
 from shop.eventstore import RecordedEvent, events_appended
 from shop.models import Event
 
@@ -160,6 +161,9 @@ class Projection:
     fields: dict[type[models.Model], tuple[str, ...]] = field(default_factory=dict)
     # The metadata keys ``rows`` reads: replay reads just those (live gets all metadata).
     metadata_keys: tuple[str, ...] = ()
+    # Columns holding personal data copied from events, per model: an erasure sets them to
+    # "[erased]" on the rows of the streams it concerns (what a rebuild then gives too).
+    personal: dict[type[models.Model], tuple[str, ...]] = field(default_factory=dict)
 
     def empty(self) -> None:
         if self.reset is not None:
@@ -202,6 +206,7 @@ def register(
     keys: dict[type[models.Model], Sequence[str]] | None = None,
     fields: dict[type[models.Model], Sequence[str]] | None = None,
     metadata_keys: Sequence[str] = (),
+    personal: dict[type[models.Model], Sequence[str]] | None = None,
 ) -> Projection:
     """Register a projection under ``name`` (registering the same name again replaces it)
     and apply it, from now on, to every event appended to a ``stream_type`` stream."""
@@ -220,6 +225,7 @@ def register(
         {model: tuple(names) for model, names in (keys or {}).items()},
         {model: tuple(names) for model, names in (fields or {}).items()},
         tuple(metadata_keys),
+        {model: tuple(names) for model, names in (personal or {}).items()},
     )
     _projections[name] = projection
     _stream_columns.pop(name, None)
@@ -228,6 +234,29 @@ def register(
         _following.setdefault(known.stream_type, []).append(known)
     events_appended.connect(_on_events_appended, dispatch_uid="shop.projections")
     return projection
+
+
+def erase_personal(stream_ids: Sequence[UUID]) -> int:
+    """Set the personal columns of every projection's rows of these streams to "[erased]".
+
+    A row belongs to a stream by its stream row's key, or by the first of its model's
+    ``keys`` (``OrderLine``: ``order_id``). Returns the number of rows changed.
+    """
+    from shop.registry import ERASED
+
+    changed = 0
+    if not stream_ids:
+        return 0
+    for projection in _projections.values():
+        for model, columns in projection.personal.items():
+            if model is projection.stream_row:
+                column = model._meta.pk.attname
+            else:
+                column = projection.key_fields(model)[0]
+            changed += model.objects.filter(**{f"{column}__in": list(stream_ids)}).update(
+                **dict.fromkeys(columns, ERASED)
+            )
+    return changed
 
 
 def registered() -> list[Projection]:
@@ -742,6 +771,7 @@ def _runs(
     """
     run: list[RecordedEvent] = []
     run_type = None
+    personal.prefetch(row[6] for row in rows if followed is None or row[1] in followed)
     for row in rows:
         position, stream_type, stream_id, version, event_type, schema_version, text, at = row[:8]
         if followed is not None and stream_type not in followed:
@@ -843,7 +873,7 @@ def rebuild(
     followed = frozenset(followers)
     keys = tuple(sorted({key for p in chosen for key in p.metadata_keys}))
     done = 0
-    with transaction.atomic(), _collector_paused(batch):
+    with transaction.atomic(), _collector_paused(batch), personal.reading():
         for projection in chosen:
             projection.empty()
         for rows in log_chunks(chunk_size=chunk_size, metadata=False, metadata_keys=keys):

@@ -3,6 +3,10 @@
 Events are frozen dataclasses in each app's ``domain.py``. The registry turns them into
 JSON-ready dicts for the ``Event.data`` column and back, applying upcasters to payloads that
 were stored under an older ``schema_version``. It imports nothing from Django.
+
+An event type may declare personal fields (``Personal``): the event store encrypts them per
+data subject (``shop.personal``), and ``from_json`` / ``from_data`` decrypt them through the
+reveal hook that module installs, before any upcaster runs.
 """
 
 from __future__ import annotations
@@ -17,6 +21,27 @@ from pydantic import TypeAdapter
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
+# How a sealed (encrypted) personal value starts in the stored JSON, and what a value whose
+# subject was erased reads as.
+SEALED = "~pd1~"
+ERASED = "[erased]"
+_SEALED_JSON = '"' + SEALED
+_SEALED_JSON_BYTES = _SEALED_JSON.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Personal:
+    """Which fields of an event are personal data, and whose.
+
+    ``fields`` are dotted paths into the event's JSON (``"customer.email"``; through a list,
+    every item's). They must hold strings. ``subject`` names the data subject the values
+    belong to (``"user:42"``); ``None``, or a function returning ``None``, makes it the
+    stream itself (``"order:<stream id>"``: a guest's checkout).
+    """
+
+    fields: tuple[str, ...]
+    subject: Callable[[Any], str | None] | None = None
+
 
 class UnknownEventType(LookupError):
     pass
@@ -28,20 +53,29 @@ class EventType:
     cls: type
     stream_type: str
     schema_version: int
+    personal: Personal | None = None
 
 
 _types: dict[str, EventType] = {}
 _by_class: dict[type, EventType] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
+_reveal: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def register(
-    stream_type: str, classes: Iterable[type], *, schema_versions: dict[type, int] | None = None
+    stream_type: str,
+    classes: Iterable[type],
+    *,
+    schema_versions: dict[type, int] | None = None,
+    personal: dict[type, Personal] | None = None,
 ) -> None:
-    """Register the event classes of one stream type (idempotent)."""
+    """Register the event classes of one stream type (idempotent).
+
+    ``personal`` declares the personal fields of those event classes that have some.
+    """
     for cls in classes:
         version = (schema_versions or {}).get(cls, 1)
-        event_type = EventType(cls.__name__, cls, stream_type, version)
+        event_type = EventType(cls.__name__, cls, stream_type, version, (personal or {}).get(cls))
         existing = _types.get(cls.__name__)
         if existing is not None and existing.cls is not cls:
             raise ValueError(f"two event classes are named {cls.__name__}")
@@ -57,6 +91,12 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
         return function
 
     return decorator
+
+
+def set_reveal(function: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+    """Install the function that decrypts sealed personal values on read (``shop.personal``)."""
+    global _reveal
+    _reveal = function
 
 
 def type_of(event: object) -> EventType:
@@ -94,13 +134,18 @@ def to_data(event: object) -> dict[str, Any]:
 def from_json(name: str, schema_version: int, text: str | bytes) -> object:
     """Like ``from_data``, from the stored JSON text (parsed and checked in one pass)."""
     event_type = get(name)
-    if schema_version < event_type.schema_version:
+    sealed = _reveal is not None and (
+        _SEALED_JSON in text if isinstance(text, str) else _SEALED_JSON_BYTES in text
+    )
+    if sealed or schema_version < event_type.schema_version:
         return from_data(name, schema_version, json.loads(text))
     return _adapter(event_type.cls).validate_json(text)
 
 
 def from_data(name: str, schema_version: int, data: dict[str, Any]) -> object:
     event_type = get(name)
+    if _reveal is not None:
+        data = _reveal(data)
     while schema_version < event_type.schema_version:
         data = _upcasters[(name, schema_version)](data)
         schema_version += 1

@@ -12,6 +12,13 @@ ALLOWED_HOSTS           comma-separated host names (default 127.0.0.1,localhost 
 SHOP_CURRENCY           the shop's currency (default EUR)
 SHOP_SNAPSHOT_EVERY     store an aggregate's state every N events (default 100; 0: never)
 SHOP_RECENT_STATES      streams whose last state each process keeps (default 1000; 0: none)
+SHOP_DATA_KEY           the master key that encrypts customers' data keys (32 bytes,
+                        URL-safe base64; several comma-separated while rotating, the
+                        first encrypts); required when DEBUG is off
+SHOP_ENCRYPT_PERSONAL_DATA  encrypt personal fields of events (default on; off only for
+                        the benchmark's comparison)
+SHOP_GUEST_ORDER_RETENTION  guest orders older than this lose their personal data when
+                        manage.py apply_retention runs (default 1095d: 3 years)
 SHOP_HTTPS              HTTPS redirect, HSTS and secure cookies when DEBUG is off
                         (default on; off for loopback servers without TLS)
 SECURE_SSL_REDIRECT     with SHOP_HTTPS: redirect plain HTTP to HTTPS (default on)
@@ -99,6 +106,7 @@ INSTALLED_APPS = [
     "accounts",
     "insight",
     "subscriptions",
+    "privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -279,6 +287,32 @@ SHOP_SNAPSHOT_EVERY = env("SHOP_SNAPSHOT_EVERY", 100)
 # Each process keeps the state its last command on a stream committed, for this many
 # streams (0: none); see shop/snapshots.py.
 SHOP_RECENT_STATES = env("SHOP_RECENT_STATES", 1000)
+
+# Personal data in events is encrypted with a key per data subject, itself encrypted with
+# this master key (shop/personal.py). Required without DEBUG; a developer's checkout gets
+# one generated into var/data.key, kept across runs (its events stay readable).
+SHOP_DATA_KEY = env("SHOP_DATA_KEY", "")
+if not SHOP_DATA_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SHOP_DATA_KEY is not set. It encrypts customers' personal data: set it to the "
+            'output of python3 -c "import base64,os;print(base64.urlsafe_b64encode('
+            'os.urandom(32)).decode())", or DEBUG=1 for a development key in var/data.key.'
+        )
+    _key_file = BASE_DIR / "var" / "data.key"
+    if not _key_file.exists():
+        import base64
+        import os
+
+        _key_file.parent.mkdir(parents=True, exist_ok=True)
+        _key_file.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        _key_file.chmod(0o600)
+    SHOP_DATA_KEY = _key_file.read_text().strip()
+# Only for the benchmark's comparison: off stores personal fields in plain text.
+SHOP_ENCRYPT_PERSONAL_DATA = env("SHOP_ENCRYPT_PERSONAL_DATA", True)
+# Guest orders older than this lose their personal data (manage.py apply_retention);
+# the amounts stay, as bookkeeping requires.
+SHOP_GUEST_ORDER_RETENTION = env("SHOP_GUEST_ORDER_RETENTION", timedelta(days=3 * 365))
 
 # --- Static files ----------------------------------------------------------------------------
 

@@ -94,6 +94,12 @@ class RecentStates:
         """Remember ``recent`` once the transaction commits (a rollback never happened)."""
         transaction.on_commit(partial(self.remember, stream_id, recent))
 
+    def forget_stream(self, stream_id: UUID) -> None:
+        """Forget every state of the stream (an erasure removed data it may hold)."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == stream_id]:
+                del self._entries[key]
+
     def forget(self, stream_id: UUID, state_class: type) -> None:
         with self._lock:
             self._entries.pop((stream_id, state_class), None)

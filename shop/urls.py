@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("accounts.urls")),
     path("", include("subscriptions.urls")),
+    path("", include("privacy.urls")),
 ]
 
 # A picture's files are never rewritten under the same name (an upload gets a new random

@@ -25,7 +25,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, models, t
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from shop import registry
+from shop import personal, registry
 from shop.eventstore import RecordedEvent
 from shop.models import Event
 from shop.projections import LOG_FIELDS
@@ -108,7 +108,9 @@ def run_batch(subscriber: Subscriber, *, up_to: int, size: int = BATCH_SIZE) -> 
         rows = list(rows.order_by("position").values_list(*COLUMNS)[:size])
         # A short page means nothing it wants lies between its last row and the mark.
         end = rows[-1][0] if len(rows) == size else up_to
-        _handle_all(subscriber, rows)
+        with personal.reading():  # an erasure waits for the batch, then removes its copies
+            personal.prefetch(row[6] for row in rows)
+            _handle_all(subscriber, rows)
         checkpoint.position = end
         checkpoint.updated_at = timezone.now()
         checkpoint.save(update_fields=["position", "updated_at"])

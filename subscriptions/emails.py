@@ -20,10 +20,13 @@ from datetime import datetime, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from shop.eventstore import RecordedEvent
+from shop.personal import Erasure
+from shop.registry import ERASED
 from subscriptions import core
 from subscriptions.models import Email
 
@@ -67,7 +70,7 @@ def order_email(recorded: RecordedEvent) -> None:
 
     kind, subject = ORDER_EMAILS[recorded.event_type]
     order = OrderSummary.objects.filter(order_id=recorded.stream_id).first()
-    if order is None or not order.email:
+    if order is None or not order.email or order.email == ERASED:
         return
     context = {"order": order, "lines": list(order.lines.all())}
     enqueue(
@@ -77,6 +80,15 @@ def order_email(recorded: RecordedEvent) -> None:
         subject=subject.format(number=order.number),
         body=render_to_string(f"subscriptions/{kind}.txt", context),
     )
+
+
+def erase_personal(erasure: Erasure) -> None:
+    """An erasure's part here: the emails to its addresses and about its orders and carts,
+    sent or not (their bodies hold names and addresses)."""
+    about = Q(pk__in=[])
+    for stream_id in erasure.streams:
+        about |= Q(key__endswith=f":{stream_id}")
+    Email.objects.filter(about | Q(to__in=erasure.emails)).delete()
 
 
 def register_subscribers() -> None:

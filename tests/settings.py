@@ -1,10 +1,13 @@
 """Settings for the test suite: the production settings, with a test key and plain static."""
 
+import base64
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("SHOP_PLAIN_STATIC", "1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# A master key of this run's own (servers the tests start inherit it).
+os.environ.setdefault("SHOP_DATA_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 from shop.settings import *  # noqa: F403
 

@@ -1,0 +1,500 @@
+"""Personal data in the append-only log: encrypted per data subject, forgotten by its key.
+
+An event type declares which of its fields are personal and whose they are (its
+``registry.Personal``, given to ``registry.register``). On append, ``seal`` replaces each
+of those fields in the stored JSON with ``~pd1~<subject>~<base64 nonce + AES-GCM
+ciphertext>``, encrypted with the subject's own data key (``DataKey``, one row per subject,
+the key itself encrypted with the master key ``SHOP_DATA_KEY``). On read, ``reveal``
+(installed as the registry's reveal hook) decrypts every such value; once the subject's key
+is destroyed it gives ``ERASED`` instead, and everything else in the event stays as it was.
+So erasing a person is deleting one key (crypto-shredding): no event is ever rewritten.
+
+``erase`` does that and, in the same transaction, removes the subject's data from every
+place that copied it out of the log: the read-model columns projections declare
+personal (``shop.projections.register(..., personal=...)``), the snapshots of the streams
+concerned, this process's recent states of them, and whatever the apps registered with
+``register_eraser`` (emails, the user row, sessions, log-in records).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.utils import timezone
+
+from shop import registry
+from shop.registry import ERASED, SEALED
+
+__all__ = ["ERASED", "SEALED"]
+
+MASK = "•••"  # a personal field, to staff who may not see personal data
+KEY_BYTES = 32
+NONCE_BYTES = 12
+# The advisory lock erasure takes exclusively, and readers that copy personal data into
+# tables (a rebuild, a subscriber's batch) take shared: none of them copies a value out
+# while an erasure removes it.
+LOCK_KEY = 0x5EC2E7
+
+
+class DataKeyError(ImproperlyConfigured):
+    """No master key in SHOP_DATA_KEY opens a stored data key."""
+
+
+# --- The master key(s) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MasterKey:
+    id: str  # a fingerprint stored beside every key it wraps
+    cipher: AESGCM
+
+
+@cache
+def _parse_master_keys(raw: str) -> tuple[MasterKey, ...]:
+    keys = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            key = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        except ValueError:
+            key = b""
+        if len(key) != KEY_BYTES:
+            raise ImproperlyConfigured(
+                "SHOP_DATA_KEY must be 32 random bytes in URL-safe base64 (44 characters), "
+                "or several such keys separated by commas (the first encrypts)."
+            )
+        keys.append(MasterKey(hashlib.sha256(key).hexdigest()[:16], AESGCM(key)))
+    return tuple(keys)
+
+
+def master_keys() -> tuple[MasterKey, ...]:
+    """The master keys from ``SHOP_DATA_KEY``: the first wraps new keys, all unwrap."""
+    keys = _parse_master_keys(settings.SHOP_DATA_KEY)
+    if not keys:
+        raise ImproperlyConfigured("SHOP_DATA_KEY is not set.")
+    return keys
+
+
+def new_master_key() -> str:
+    """A fresh master key, as ``SHOP_DATA_KEY`` takes it."""
+    return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode()
+
+
+def _wrap(subject: str, key: bytes) -> tuple[bytes, str]:
+    master = master_keys()[0]
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + master.cipher.encrypt(nonce, key, subject.encode()), master.id
+
+
+def _unwrap(subject: str, wrapped: bytes, master_id: str) -> bytes:
+    for master in master_keys():
+        if master.id == master_id:
+            wrapped = bytes(wrapped)
+            try:
+                return master.cipher.decrypt(
+                    wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject.encode()
+                )
+            except InvalidTag:
+                break
+    raise DataKeyError(
+        f"the data key of {subject} was wrapped by master key {master_id}, which is not in "
+        "SHOP_DATA_KEY (add the previous key after the new one, comma-separated)"
+    )
+
+
+def enabled() -> bool:
+    return getattr(settings, "SHOP_ENCRYPT_PERSONAL_DATA", True)
+
+
+# --- Data keys -------------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _table() -> str:
+    from shop.models import DataKey
+
+    return connection.ops.quote_name(DataKey._meta.db_table)
+
+
+def _keys_for_writing(subjects: Iterable[str]) -> dict[str, AESGCM | None]:
+    """Each subject's data key, made on first use (None: the subject was erased).
+
+    One ``INSERT … ON CONFLICT … RETURNING`` per subject: a key that exists comes back
+    as it is (a racing first use gets the winner's), an erased subject's stays empty.
+    """
+    found: dict[str, AESGCM | None] = {}
+    sql = (
+        f"INSERT INTO {_table()} (subject, wrapped, master, created_at) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (subject) DO UPDATE SET subject = EXCLUDED.subject RETURNING wrapped, master"
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for subject in sorted(set(subjects)):
+            wrapped, master_id = _wrap(subject, AESGCM.generate_key(bit_length=256))
+            cursor.execute(sql, [subject, wrapped, master_id, now])
+            stored, stored_master = cursor.fetchone()
+            found[subject] = (
+                None if stored is None else AESGCM(_unwrap(subject, stored, stored_master))
+            )
+    return found
+
+
+def _keys_for_reading(subjects: set[str]) -> dict[str, AESGCM | None]:
+    from shop.models import DataKey
+
+    cached: dict[str, AESGCM | None] | None = getattr(_local, "cache", None)
+    wanted = subjects if cached is None else {s for s in subjects if s not in cached}
+    found: dict[str, AESGCM | None] = dict.fromkeys(wanted)
+    if wanted:
+        rows = DataKey.objects.filter(subject__in=wanted, wrapped__isnull=False)
+        for subject, wrapped, master_id in rows.values_list("subject", "wrapped", "master"):
+            found[subject] = AESGCM(_unwrap(subject, wrapped, master_id))
+    if cached is None:
+        return found
+    cached.update(found)
+    return {s: cached[s] for s in subjects}
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Read many events: each subject's key is fetched once inside the block.
+
+    Inside a transaction on PostgreSQL it also holds the erasure lock shared, so what the
+    block copies out of the log (a rebuild's rows, a subscriber's emails) cannot outlive an
+    erasure that runs meanwhile: the erasure waits for it, then removes it.
+    """
+    if getattr(_local, "cache", None) is not None:
+        yield
+        return
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_KEY])
+    _local.cache = {}
+    try:
+        yield
+    finally:
+        _local.cache = None
+
+
+_SUBJECT_IN_JSON = None
+
+
+def prefetch(texts: Iterable[str | bytes | None]) -> None:
+    """Inside ``reading()``: fetch, in one query, the keys the sealed values in these stored
+    JSON texts need (a rebuild's chunk, a subscriber's batch), so decoding them asks none."""
+    global _SUBJECT_IN_JSON
+    if getattr(_local, "cache", None) is None:
+        return
+    if _SUBJECT_IN_JSON is None:
+        import re
+
+        _SUBJECT_IN_JSON = re.compile(r'"' + re.escape(SEALED) + r'([^"~]+)~')
+    subjects = set()
+    for text in texts:
+        if isinstance(text, bytes):
+            text = text.decode()
+        if text and SEALED in text:
+            subjects.update(_SUBJECT_IN_JSON.findall(text))
+    if subjects:
+        _keys_for_reading(subjects)
+
+
+# --- Sealing and revealing --------------------------------------------------------------------
+
+
+def subject_of(event_type: registry.EventType, event: object, stream_id: UUID) -> str:
+    personal = event_type.personal
+    subject = personal.subject(event) if personal and personal.subject else None
+    return subject or f"{event_type.stream_type}:{stream_id}"
+
+
+def seal_all(
+    stream_id: UUID, items: list[tuple[registry.EventType, object, dict]], *, force: bool = False
+) -> None:
+    """Encrypt, in place, the personal fields of each (event type, event, its JSON data)."""
+    if not (enabled() or force):
+        return
+    personal = [(t, e, d) for t, e, d in items if t.personal is not None]
+    if not personal:
+        return
+    subjects = [subject_of(t, e, stream_id) for t, e, _ in personal]
+    keys = _keys_for_writing(subjects)
+    for (event_type, _, data), subject in zip(personal, subjects, strict=True):
+        key = keys[subject]
+        for path in event_type.personal.fields:
+            _replace(data, path.split("."), lambda value, k=key, s=subject: _seal(k, s, value))
+
+
+def _seal(key: AESGCM | None, subject: str, value: Any) -> Any:
+    if not isinstance(value, str) or value == "" or value.startswith(SEALED):
+        return value
+    if key is None:  # the subject was erased: nothing of theirs is written any more
+        return ERASED
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = nonce + key.encrypt(nonce, value.encode(), subject.encode())
+    return f"{SEALED}{subject}~{base64.urlsafe_b64encode(sealed).decode().rstrip('=')}"
+
+
+def _replace(data: Any, path: list[str], change: Callable[[Any], Any]) -> None:
+    """Apply ``change`` to the value at ``path`` (a list's items each, on the way)."""
+    if isinstance(data, list):
+        for item in data:
+            _replace(item, path, change)
+        return
+    if not isinstance(data, dict) or path[0] not in data:
+        return
+    if len(path) == 1:
+        data[path[0]] = change(data[path[0]])
+    else:
+        _replace(data[path[0]], path[1:], change)
+
+
+def _split(value: str) -> tuple[str, bytes] | None:
+    subject, sep, text = value[len(SEALED) :].rpartition("~")
+    if not sep:
+        return None
+    try:
+        return subject, base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        return None
+
+
+def _sealed_values(data: Any, found: list) -> None:
+    if isinstance(data, str):
+        if data.startswith(SEALED):
+            found.append(data)
+    elif isinstance(data, dict):
+        for value in data.values():
+            _sealed_values(value, found)
+    elif isinstance(data, list):
+        for value in data:
+            _sealed_values(value, found)
+
+
+def reveal(data: dict[str, Any]) -> dict[str, Any]:
+    """The event's JSON with every sealed value decrypted, or ``ERASED`` if its key is gone."""
+    found: list[str] = []
+    _sealed_values(data, found)
+    if not found:
+        return data
+    parts = {value: _split(value) for value in found}
+    keys = _keys_for_reading({p[0] for p in parts.values() if p is not None})
+    plain: dict[str, str] = {}
+    for value, part in parts.items():
+        key = keys.get(part[0]) if part else None
+        if key is None:
+            plain[value] = ERASED
+            continue
+        subject, sealed = part
+        try:
+            plain[value] = key.decrypt(
+                sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject.encode()
+            ).decode()
+        except InvalidTag:
+            plain[value] = ERASED
+    return _substitute(data, plain)
+
+
+def _substitute(data: Any, plain: dict[str, str]) -> Any:
+    if isinstance(data, str):
+        return plain.get(data, data)
+    if isinstance(data, dict):
+        return {k: _substitute(v, plain) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_substitute(v, plain) for v in data]
+    return data
+
+
+def personal_paths(event_type_name: str) -> tuple[str, ...]:
+    """The declared personal fields of an event type (dotted paths), for masking."""
+    try:
+        personal = registry.get(event_type_name).personal
+    except registry.UnknownEventType:
+        return ()
+    return personal.fields if personal else ()
+
+
+def mask(event_type_name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The event's JSON with its personal fields shown as ``MASK`` (staff without the right)."""
+    import copy
+
+    masked = copy.deepcopy(data)
+    for path in personal_paths(event_type_name):
+        _replace(masked, path.split("."), lambda v: MASK if isinstance(v, str) and v else v)
+    found: list[str] = []
+    _sealed_values(masked, found)  # and whatever is sealed elsewhere (an older schema's place)
+    return _substitute(masked, dict.fromkeys(found, MASK)) if found else masked
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What one erasure forgets: the subjects' keys, and the data copied from their streams."""
+
+    subjects: tuple[str, ...]
+    streams: tuple[UUID, ...] = ()
+    user_id: int | None = None  # a customer's account, when it is theirs
+    emails: tuple[str, ...] = ()  # addresses known to be theirs (emails, log-in records)
+    usernames: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Eraser = Callable[[Erasure], None]
+_erasers: dict[str, Eraser] = {}
+
+
+def register_eraser(name: str, eraser: Eraser) -> None:
+    """Run ``eraser`` in every erasure's transaction: it removes what its app copied."""
+    _erasers[name] = eraser
+
+
+def lock_for_erasure() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def destroy_keys(subjects: Iterable[str]) -> int:
+    """Forget the subjects' data keys (a row stays, empty, so none is made again)."""
+    from shop.models import DataKey
+
+    subjects = sorted(set(subjects))
+    now = timezone.now()
+    destroyed = DataKey.objects.filter(subject__in=subjects, wrapped__isnull=False).update(
+        wrapped=None, master="", erased_at=now
+    )
+    known = set(DataKey.objects.filter(subject__in=subjects).values_list("subject", flat=True))
+    DataKey.objects.bulk_create(
+        [
+            DataKey(subject=s, wrapped=None, created_at=now, erased_at=now)
+            for s in subjects
+            if s not in known
+        ]
+    )
+    return destroyed
+
+
+def erase(erasure: Erasure) -> None:
+    """Forget ``erasure``'s subjects: keys, read-model columns, snapshots, and what apps copied.
+
+    Must run inside the transaction that records the erasure's event.
+    """
+    from shop import projections, snapshots
+    from shop.models import Snapshot
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("erase() must run inside transaction.atomic()")
+    lock_for_erasure()
+    destroy_keys(erasure.subjects)
+    projections.erase_personal(erasure.streams)
+    Snapshot.objects.filter(stream_id__in=erasure.streams).delete()
+    for stream_id in erasure.streams:
+        snapshots.recent_states.forget_stream(stream_id)
+    _local.cache = None if getattr(_local, "cache", None) is None else {}
+    for eraser in _erasers.values():
+        eraser(erasure)
+
+
+def erased(subject: str) -> bool:
+    from shop.models import DataKey
+
+    return DataKey.objects.filter(subject=subject, wrapped__isnull=True).exists()
+
+
+# --- Operators: rotating the master key, sealing events stored before ----------------------------
+
+
+def rotate_master_key(*, batch: int = 500) -> int:
+    """Wrap every data key with the first key of ``SHOP_DATA_KEY``; return how many changed.
+
+    Events are not touched: only the ``DataKey`` rows, each in its own small update.
+    """
+    from shop.models import DataKey
+
+    current = master_keys()[0].id
+    changed = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                DataKey.objects.select_for_update()
+                .filter(wrapped__isnull=False)
+                .exclude(master=current)
+                .values_list("subject", "wrapped", "master")[:batch]
+            )
+            for subject, wrapped, master_id in rows:
+                key = _unwrap(subject, wrapped, master_id)
+                new, master = _wrap(subject, key)
+                DataKey.objects.filter(subject=subject).update(wrapped=new, master=master)
+            changed += len(rows)
+        if len(rows) < batch:
+            return changed
+
+
+def seal_stored(*, batch: int = 500, log: Callable[[str], None] = lambda line: None) -> int:
+    """Encrypt the personal fields that events stored before encryption hold in plain text.
+
+    The one rewrite of stored events: only the declared fields of events of declared types,
+    only where they still hold plain text, nothing else of the row. On PostgreSQL the
+    append-only trigger lets exactly that through while ``shop.sealing_personal_data`` is
+    on in the transaction (``shop/migrations/0008``); every row is logged. Returns how many
+    events it sealed; a second run seals none.
+    """
+    import json
+
+    from shop.models import Event
+
+    sealed = 0
+    data_field = Event._meta.get_field("data")
+    table = connection.ops.quote_name(Event._meta.db_table)
+    for event_type in registry.all_types():
+        if event_type.personal is None:
+            continue
+        last = 0
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    Event.objects.filter(event_type=event_type.name, position__gt=last)
+                    .order_by("position")
+                    .values_list("position", "stream_id", "schema_version", "data")[:batch]
+                )
+                if connection.vendor == "postgresql" and rows:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT set_config('shop.sealing_personal_data', 'on', true)"
+                        )
+                for position, stream_id, schema_version, data in rows:
+                    before = json.dumps(data, sort_keys=True)
+                    event = registry.from_data(event_type.name, schema_version, data)
+                    changed = json.loads(before)
+                    seal_all(stream_id, [(event_type, event, changed)], force=True)
+                    if json.dumps(changed, sort_keys=True) == before:
+                        continue
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            f"UPDATE {table} SET data = %s WHERE position = %s",
+                            [data_field.get_db_prep_save(changed, connection), position],
+                        )
+                    sealed += 1
+                    log(f"event #{position} ({event_type.name}): personal data sealed")
+            if len(rows) < batch:
+                break
+            last = rows[-1][0]
+    return sealed
