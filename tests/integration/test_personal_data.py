@@ -579,3 +579,35 @@ def test_the_trigger_lets_only_the_sealing_through(tea, client):
         cursor.execute("SELECT set_config('shop.sealing_personal_data', 'on', true)")
         cursor.execute(f"UPDATE {table} SET data = data WHERE position = %s", [position])
         assert cursor.rowcount == 1
+
+
+def test_the_staff_erasure_form_survives_hostile_fields(client, tea, eraser):
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.integration.test_fuzz import FUZZ, HOSTILE
+
+    person = unique_person()
+    order = place_order(client, tea, person)
+    client.force_login(eraser)
+
+    @FUZZ
+    @given(
+        identifier=HOSTILE,
+        confirm=st.one_of(HOSTILE, st.just("on"), st.none()),
+        extra=st.dictionaries(st.sampled_from(["next", "csrfmiddlewaretoken", "id"]), HOSTILE),
+    )
+    def check(identifier, confirm, extra):
+        data = {**extra, "identifier": identifier}
+        if confirm is not None:
+            data["confirm"] = confirm
+        before = Event.objects.count()
+        response = client.post("/admin/shop/event/erase/", data)
+        assert response.status_code in (302, 404, 422), (data, response.status_code)
+        if response.status_code != 302:
+            assert Event.objects.count() == before
+            assert 'name="identifier"' in response.content.decode()
+
+    check()
+    order.refresh_from_db()
+    assert order.email == person["email"]  # no hostile value named this guest
