@@ -24,7 +24,15 @@ from pathlib import Path
 # `benchmarks.*`, the apps and `tests.support` import (and nothing here shadows a module).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from benchmarks import harness, http_load, inprocess, peer, report, subscriptions  # noqa: E402
+from benchmarks import (  # noqa: E402
+    harness,
+    http_load,
+    inprocess,
+    peer,
+    privacy,
+    report,
+    subscriptions,
+)
 
 # What `run.py NAME ...` runs, in the order of a full run (and of the table).
 BENCHMARKS = {
@@ -39,6 +47,9 @@ BENCHMARKS = {
     "catalog": lambda products: http_load.bench_catalog(),
     "lag": subscriptions.bench_lag_under_load,
     "catchup": lambda products: subscriptions.bench_catch_up(),  # a log of a million events
+    "privacy-checkout": privacy.bench_checkout_encryption,
+    # Last: it seals the personal data of the million-event log, which stays sealed.
+    "privacy-replay": lambda products: privacy.bench_replay_encryption(),
 }
 
 

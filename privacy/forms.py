@@ -11,6 +11,14 @@ class DeleteAccountForm(forms.Form):
     )
 
 
+class StaffExportForm(forms.Form):
+    identifier = forms.CharField(
+        label="User name or email to export",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class StaffErasureForm(forms.Form):
     identifier = forms.CharField(
         label="Customer's user name or email, or a guest's email",

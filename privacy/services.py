@@ -48,9 +48,14 @@ DATA_SUBJECT = Decider(STREAM_TYPE, DataSubject(), decide, evolve)
 LOGIN_RECORDS_KEPT = timedelta(days=30)
 
 
-class NothingToErase(PrivacyError):
+class NoSuchPerson(PrivacyError):
+    """Nothing of that person is left to erase or export (unknown, or erased already)."""
+
     def __init__(self) -> None:
         super().__init__("No customer account and no guest order has that email or user name.")
+
+
+NothingToErase = NoSuchPerson
 
 
 class WrongPassword(PrivacyError):
@@ -240,23 +245,7 @@ def _row(obj, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
-def customer_export(*, user) -> dict[str, Any]:
-    """Everything the shop holds about a customer, decrypted: one JSON-ready document."""
-    orders = list(
-        OrderSummary.objects.filter(customer_id=user.pk)
-        .prefetch_related("lines")
-        .order_by("placed_at")
-    )
-    cart_ids = {order.cart_id for order in orders}
-    cart_ids.update(CustomerCart.objects.filter(user=user).values_list("cart_id", flat=True))
-    carts = list(CartSummary.objects.filter(cart_id__in=cart_ids).order_by("created_at"))
-    lines = {}
-    for line in CartLine.objects.filter(cart_id__in=cart_ids).order_by("slot"):
-        lines.setdefault(line.cart_id, []).append(
-            _row(line, ("product_id", "quantity", "unit_price", "currency"))
-        )
-    streams = [order.order_id for order in orders] + [cart.cart_id for cart in carts]
-    consent = getattr(user, "email_consent", None)
+def _events(stream_ids: Iterable[UUID]) -> list[dict[str, Any]]:
     with personal.reading():
         events = [
             {
@@ -269,77 +258,115 @@ def customer_export(*, user) -> dict[str, Any]:
                 "data": plain(recorded.event),
                 "metadata": dict(recorded.metadata),
             }
-            for stream_id in streams
+            for stream_id in stream_ids
             for recorded in eventstore.load(stream_id)
         ]
+    return sorted(events, key=lambda e: e["position"])
+
+
+ORDER_FIELDS = (
+    "order_id",
+    "status",
+    "email",
+    "full_name",
+    "address",
+    "city",
+    "postal_code",
+    "country",
+    "coupon_code",
+    "subtotal",
+    "discount",
+    "total",
+    "currency",
+    "placed_at",
+    "updated_at",
+)
+
+
+def _orders(orders: Iterable[OrderSummary]) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": order.number,
+            **_row(order, ORDER_FIELDS),
+            "lines": [
+                _row(line, ("product_id", "name", "quantity", "unit_price", "currency"))
+                for line in order.lines.all()
+            ],
+        }
+        for order in orders
+    ]
+
+
+def customer_export(*, user) -> dict[str, Any]:
+    """Everything the shop holds about a customer, decrypted: one JSON-ready document."""
+    orders = list(
+        OrderSummary.objects.filter(customer_id=user.pk)
+        .prefetch_related("lines")
+        .order_by("placed_at")
+    )
+    cart_ids = {order.cart_id for order in orders}
+    cart_ids.update(CustomerCart.objects.filter(user=user).values_list("cart_id", flat=True))
+    carts = list(CartSummary.objects.filter(cart_id__in=cart_ids).order_by("created_at"))
+    lines: dict[UUID, list] = {}
+    for line in CartLine.objects.filter(cart_id__in=cart_ids).order_by("slot"):
+        lines.setdefault(line.cart_id, []).append(
+            _row(line, ("product_id", "quantity", "unit_price", "currency"))
+        )
+    consent = getattr(user, "email_consent", None)
+    profile = ("username", "email", "first_name", "last_name", "date_joined", "last_login")
+    cart_fields = ("cart_id", "status", "item_count", "coupon_code", "order_id")
     return {
         "exported_at": timezone.now(),
         "profile": {
-            **_row(
-                user, ("username", "email", "first_name", "last_name", "date_joined", "last_login")
-            ),
+            **_row(user, profile),
             "cart_reminders": bool(consent and consent.cart_reminders),
         },
-        "orders": [
-            {
-                "number": order.number,
-                **_row(
-                    order,
-                    (
-                        "order_id",
-                        "status",
-                        "email",
-                        "full_name",
-                        "address",
-                        "city",
-                        "postal_code",
-                        "country",
-                        "coupon_code",
-                        "subtotal",
-                        "discount",
-                        "total",
-                        "currency",
-                        "placed_at",
-                        "updated_at",
-                    ),
-                ),
-                "lines": [
-                    _row(line, ("product_id", "name", "quantity", "unit_price", "currency"))
-                    for line in order.lines.all()
-                ],
-            }
-            for order in orders
-        ],
+        "orders": _orders(orders),
         "carts": [
             {
-                **_row(
-                    cart,
-                    (
-                        "cart_id",
-                        "status",
-                        "item_count",
-                        "coupon_code",
-                        "order_id",
-                        "created_at",
-                        "updated_at",
-                    ),
-                ),
+                **_row(cart, (*cart_fields, "created_at", "updated_at")),
                 "lines": lines.get(cart.cart_id, []),
             }
             for cart in carts
         ],
-        "events": sorted(events, key=lambda e: e["position"]),
+        "events": _events([*(o.order_id for o in orders), *(c.cart_id for c in carts)]),
+    }
+
+
+def export_by_staff(*, identifier: str) -> dict[str, Any]:
+    """What staff send to answer an access request: every customer with that user name or
+    email, and the guest orders placed with that email, decrypted."""
+    identifier = identifier.strip()
+    User = get_user_model()
+    customers = list(
+        User.objects.filter(Q(username=identifier) | Q(email__iexact=identifier)).order_by("pk")
+    )
+    guests = list(
+        OrderSummary.objects.filter(customer__isnull=True, email__iexact=identifier)
+        .exclude(email=ERASED)
+        .prefetch_related("lines")
+        .order_by("placed_at")
+    )
+    if not identifier or not (customers or guests):
+        raise NoSuchPerson()
+    return {
+        "exported_at": timezone.now(),
+        "customers": [customer_export(user=user) for user in customers],
+        "guest_orders": _orders(guests),
+        "guest_events": _events([o.order_id for o in guests]),
     }
 
 
 __all__ = [
     "AlreadyErased",
+    "NoSuchPerson",
     "NothingToErase",
     "PrivacyError",
     "WrongPassword",
     "customer_erase",
     "customer_export",
     "erase_by_staff",
+    "export_by_staff",
     "guest_order_erase",
     "retention_apply",
 ]

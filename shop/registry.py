@@ -60,6 +60,7 @@ _types: dict[str, EventType] = {}
 _by_class: dict[type, EventType] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
 _reveal: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+_reveal_event: Callable[[EventType, Any], Any] | None = None
 
 
 def register(
@@ -93,10 +94,14 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
     return decorator
 
 
-def set_reveal(function: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
-    """Install the function that decrypts sealed personal values on read (``shop.personal``)."""
-    global _reveal
-    _reveal = function
+def set_reveal(
+    data: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    event: Callable[[EventType, Any], Any] | None = None,
+) -> None:
+    """Install what decrypts sealed personal values on read (``shop.personal``): in a
+    stored payload (any schema version), and in an event parsed at its current schema."""
+    global _reveal, _reveal_event
+    _reveal, _reveal_event = data, event
 
 
 def type_of(event: object) -> EventType:
@@ -131,20 +136,32 @@ def to_data(event: object) -> dict[str, Any]:
     return _adapter(type(event)).dump_python(event, mode="json")
 
 
-def from_json(name: str, schema_version: int, text: str | bytes) -> object:
-    """Like ``from_data``, from the stored JSON text (parsed and checked in one pass)."""
+def from_json(name: str, schema_version: int, text: str | bytes, *, reveal: bool = True) -> object:
+    """Like ``from_data``, from the stored JSON text (parsed and checked in one pass).
+
+    ``reveal=False`` leaves sealed personal values sealed (the unit of work's folds: a
+    state never needs them, so none can hold one in plain text).
+    """
     event_type = get(name)
-    sealed = _reveal is not None and (
-        _SEALED_JSON in text if isinstance(text, str) else _SEALED_JSON_BYTES in text
+    sealed = (
+        reveal
+        and _reveal is not None
+        and (_SEALED_JSON in text if isinstance(text, str) else _SEALED_JSON_BYTES in text)
     )
-    if sealed or schema_version < event_type.schema_version:
+    if schema_version < event_type.schema_version:
+        return from_data(name, schema_version, json.loads(text), reveal=reveal)
+    if sealed:
+        if event_type.personal is not None and _reveal_event is not None:
+            return _reveal_event(event_type, _adapter(event_type.cls).validate_json(text))
         return from_data(name, schema_version, json.loads(text))
     return _adapter(event_type.cls).validate_json(text)
 
 
-def from_data(name: str, schema_version: int, data: dict[str, Any]) -> object:
+def from_data(
+    name: str, schema_version: int, data: dict[str, Any], *, reveal: bool = True
+) -> object:
     event_type = get(name)
-    if _reveal is not None:
+    if reveal and _reveal is not None:
         data = _reveal(data)
     while schema_version < event_type.schema_version:
         data = _upcasters[(name, schema_version)](data)

@@ -96,14 +96,18 @@ def test_delete_my_account_works_without_javascript(live_server, browser, tea):
     context.close()
 
 
-def test_staff_erase_a_guests_personal_data(live_server, page, tea):
+def test_staff_export_and_erase_a_guests_personal_data(live_server, page, tea):
     url = live_server.url
     buy(page, url)  # as a guest: ada@example.com
     page.context.clear_cookies()
     staff_user(
         "dpo",
         password=PASSWORD,
-        permissions=[("shop", "view_event"), ("shop", "erase_personal_data")],
+        permissions=[
+            ("shop", "view_event"),
+            ("shop", "erase_personal_data"),
+            ("shop", "view_personal_data"),
+        ],
     )
     audit = Audit(page)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -111,20 +115,28 @@ def test_staff_erase_a_guests_personal_data(live_server, page, tea):
     page.get_by_label("Username").fill("dpo")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name=re.compile("Erase personal data")).click()
-    audit.check("erase personal data", phone=False)
+    page.get_by_role("link", name=re.compile("Personal data")).click()
+    audit.check("personal data", phone=False)
+
+    page.get_by_label("User name or email to export").fill("ada@example.com")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the export").click()
+    export = json.loads(Path(download.value.path()).read_text())
+    assert export["guest_orders"][0]["full_name"] == "Ada Lovelace"
 
     page.get_by_label(re.compile("guest's email")).fill("nobody@example.com")
     page.get_by_label("I understand that this cannot be undone").check()
     page.get_by_role("button", name="Erase personal data").click()
     expect(page.locator(".errorlist")).to_contain_text("No customer account and no guest order")
-    audit.check("erase personal data, unknown", phone=False, refused=404)
+    audit.check("personal data, unknown", phone=False, refused=404)
 
     page.get_by_label(re.compile("guest's email")).fill("ada@example.com")
     page.get_by_label("I understand that this cannot be undone").check()
     page.get_by_role("button", name="Erase personal data").click()
     expect(page.get_by_text(re.compile("Erased: 0 customer account"))).to_be_visible()
-    audit.check("erase personal data, done", phone=False)
+    audit.check("personal data, erased", phone=False)
+    page.get_by_role("button", name="Apply retention now").click()
+    expect(page.get_by_text(re.compile("Retention applied: 0 guest order"))).to_be_visible()
     assert not audit.problems, "\n".join(audit.problems)
     assert OrderSummary.objects.get().email == ERASED
     assert Event.objects.filter(event_type="PersonalDataErased").count() == 1

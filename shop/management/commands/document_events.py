@@ -60,6 +60,10 @@ def render() -> str:
         lines.append("|---|---|---|---|---|")
         for t in (t for t in types if t.stream_type == stream_type):
             fields = ", ".join(_field(f) for f in dataclasses.fields(t.cls)) or "none"
+            if t.personal is not None:  # stored encrypted with the data subject's key
+                fields += "; personal (encrypted): " + ", ".join(
+                    f"`{path}`" for path in t.personal.fields
+                )
             lines.append(
                 f"| `{t.name}` | {t.schema_version} | {fields} | {_emitted_by(t)} "
                 f"| `{t.cls.__module__}` |"

@@ -1,0 +1,127 @@
+"""10. What encrypting personal data costs: checkout and replay, encryption on beside off.
+
+Checkout: one guest checkout (a new data key, five fields sealed) in process, in a
+transaction that is rolled back, with ``SHOP_ENCRYPT_PERSONAL_DATA`` on and off in turns.
+
+Replay: ``rebuild_projections`` over the million-event log of the replay benchmark, whose
+``OrderPlaced`` events ``fill_shoppers`` writes in plain text (as events stored before
+encryption are): rounds over that log ("off"), then ``seal_personal_data`` seals them (a
+key per guest order, as checkout makes them), then rounds over the sealed log ("on"); a
+plain ORM read of the same rows is timed beside each round. It runs last: the sealed log
+stays for nothing after it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+
+from benchmarks.harness import ROUNDS, bench_context, interleaved_medians, record
+
+
+def bench_checkout_encryption(products) -> None:
+    from django.conf import settings
+
+    from carts import domain as cart_domain
+    from carts.services import CART
+    from orders import domain as order_domain
+    from orders.services import order_checkout
+    from shop.unitofwork import execute
+
+    print("10. checkout, personal data encrypted vs not (in process)")
+    product = products[7]
+    cart_id = uuid.uuid4()
+    command = cart_domain.AddItem(
+        product_id=product.id, quantity=1, unit_price=product.unit_price, available=10**6
+    )
+    execute(CART, cart_id, command, bench_context())
+
+    def checkout(encrypt: bool):
+        def action():
+            settings.SHOP_ENCRYPT_PERSONAL_DATA = encrypt
+            order_checkout(
+                cart_id=cart_id,
+                command_id=uuid.uuid4(),
+                customer=order_domain.Customer(
+                    email="bench@example.com", user_id=None, actor="guest:bench"
+                ),
+                address=order_domain.Address(
+                    full_name="Bench Shopper",
+                    address="1 Road",
+                    city="Town",
+                    postal_code="1000",
+                    country="Portugal",
+                ),
+                context=bench_context(),
+            )
+
+        return action
+
+    try:
+        times = interleaved_medians({"on": checkout(True), "off": checkout(False)})
+    finally:
+        settings.SHOP_ENCRYPT_PERSONAL_DATA = True
+    ratio = times["on"] / times["off"]
+    record(
+        "10. personal data",
+        "a guest's checkout in process (a new data key, five fields sealed; rolled back): "
+        "encryption on vs off",
+        f"{times['on'] * 1000:.2f} ms",
+        f"{times['off'] * 1000:.2f} ms",
+        f"{ratio:.2f}× (+{(ratio - 1) * 100:.0f}%)",
+        "≤ 1.1×",
+        ratio <= 1.1,
+    )
+
+
+def _replay_rounds(events: int) -> tuple[float, float]:
+    """Median events/s of a rebuild and of a plain ORM read, in turns."""
+    from shop import projections
+    from shop.models import Event
+
+    plain, rebuild = [], []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _row in Event.objects.order_by("position").iterator(chunk_size=2000):
+            pass
+        plain.append(events / (time.perf_counter() - start))
+        start = time.perf_counter()
+        projections.rebuild(projections.registered())
+        rebuild.append(events / (time.perf_counter() - start))
+    print(
+        "  rounds, events/s: rebuild "
+        + ", ".join(f"{r:,.0f}" for r in rebuild)
+        + "; plain read "
+        + ", ".join(f"{r:,.0f}" for r in plain)
+    )
+    return statistics.median(rebuild), statistics.median(plain)
+
+
+def bench_replay_encryption() -> None:
+    from benchmarks.inprocess import REPLAY_EVENTS, fill_shoppers
+    from shop import personal, projections
+    from shop.models import Event
+
+    print("10. replay, personal data encrypted vs not")
+    events = fill_shoppers(REPLAY_EVENTS)
+    placed = Event.objects.filter(event_type="OrderPlaced").count()
+    projections.rebuild(projections.registered())  # the rows exist: every round replaces them
+    off, plain_off = _replay_rounds(events)
+    start = time.perf_counter()
+    sealed = personal.seal_stored()
+    sealing = time.perf_counter() - start
+    print(f"  seal_personal_data: {sealed:,} events in {sealing:.0f} s")
+    on, plain_on = _replay_rounds(events)
+    plain = statistics.median([plain_off, plain_on])
+    record(
+        "10. personal data",
+        f"rebuild_projections, events/s over {events:,} events of which {placed:,} "
+        "OrderPlaced each sealed with its own guest's key: encryption on vs off "
+        f"(seal_personal_data sealed them at {sealed / sealing:,.0f} events/s)",
+        f"{on:,.0f}",
+        f"{off:,.0f} (off); plain ORM SELECT {plain:,.0f}",
+        f"{on / off:.2f}× (off), {on / plain:.2f}× (plain read)",
+        "≥ 0.5× a plain read",
+        on / plain >= 0.5,
+    )
