@@ -14,6 +14,7 @@ the README's soak section; a shorter one only prints.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -67,6 +68,7 @@ def prepare() -> tuple[list[str], list[str]]:
         DATABASE_URL=DB_URL,
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(40),
+        SHOP_DATA_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SHOP_HTTPS="0",
         SHOP_PLAIN_STATIC="1",

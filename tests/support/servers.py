@@ -6,6 +6,7 @@ would be. Used by the cross-process and fault tests.
 
 from __future__ import annotations
 
+import base64
 import copy
 import http.cookiejar
 import os
@@ -28,6 +29,8 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 # One key for every app host, as in a real deployment: sessions and CSRF tokens signed by
 # one process must be readable by the others.
 SECRET_KEY = secrets.token_urlsafe(40)
+# Likewise one master key for personal data (the test run's own, when it set one).
+DATA_KEY = os.environ.get("SHOP_DATA_KEY") or base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 def free_port() -> int:
@@ -54,6 +57,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         DEBUG="0",
         SECRET_KEY=SECRET_KEY,
+        SHOP_DATA_KEY=os.environ.get("SHOP_DATA_KEY") or DATA_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SHOP_HTTPS="0",
         SHOP_PLAIN_STATIC="1",
