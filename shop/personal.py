@@ -1,12 +1,13 @@
 """Personal data in the append-only log: encrypted per data subject, forgotten by its key.
 
 An event type declares which of its fields are personal and whose they are (its
-``registry.Personal``, given to ``registry.register``). On append, ``seal`` replaces each
-of those fields in the stored JSON with ``~pd1~<subject>~<base64 of nonce + AES-GCM
-ciphertext>``, encrypted with the subject's own data key (``DataKey``, one row per subject,
-the key itself encrypted with the master key ``SHOP_DATA_KEY``). On read, ``reveal``
-(installed as the registry's reveal hook) decrypts every such value; once the subject's key
-is destroyed it gives ``ERASED`` instead, and everything else in the event stays as it was.
+``registry.Personal``, given to ``registry.register``). On append, ``seal_all`` encrypts an
+event's personal values together (AES-GCM) with the subject's own data key: the first
+field holds ``~pd1~<subject>~<base64 of nonce + ciphertext>``, the others a reference into
+it (``~pd1~@1``). Data keys are ``DataKey`` rows, one per subject, each encrypted with
+the master key ``SHOP_DATA_KEY``. On read, ``reveal`` and ``reveal_event`` (installed as
+the registry's reveal hooks) decrypt them; once the subject's key is destroyed they give
+``ERASED`` instead, and everything else in the event stays as it was.
 So erasing a person is deleting one key (crypto-shredding): no event is ever rewritten.
 
 ``erase`` does that and, in the same transaction, removes the subject's data from every
@@ -23,6 +24,7 @@ import binascii
 import contextlib
 import dataclasses
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -249,7 +251,12 @@ def seal_all(
 def seal_many(
     items: list[tuple[UUID, registry.EventType, object, dict]], *, force: bool = False
 ) -> None:
-    """``seal_all`` for events of several streams: (stream id, event type, event, data)."""
+    """``seal_all`` for events of several streams: (stream id, event type, event, data).
+
+    An event's personal values are encrypted together, once: the first field holds the
+    envelope ``~pd1~<subject>~<base64 of nonce + ciphertext of the JSON list of values>``,
+    each other field a reference to its place in that list (``~pd1~@2``).
+    """
     if not (enabled() or force):
         return
     personal = [item for item in items if item[1].personal is not None]
@@ -258,19 +265,41 @@ def seal_many(
     subjects = [subject_of(t, e, stream_id) for stream_id, t, e, _ in personal]
     keys = _keys_for_writing(subjects)
     for (_, event_type, _, data), subject in zip(personal, subjects, strict=True):
-        key = keys[subject]
-        for path in event_type.personal.fields:
-            _replace(data, path.split("."), lambda value, k=key, s=subject: _seal(k, s, value))
+        _seal_event(data, event_type.personal.fields, subject, keys[subject])
 
 
-def _seal(key: AESGCM | None, subject: str, value: Any) -> Any:
-    if not isinstance(value, str) or value in ("", ERASED) or value.startswith(SEALED):
+def _plain(value: Any) -> bool:
+    return isinstance(value, str) and value not in ("", ERASED) and not value.startswith(SEALED)
+
+
+def _seal_event(data: dict, fields: tuple[str, ...], subject: str, key: AESGCM | None) -> None:
+    values: list[str] = []
+
+    def collect(value: Any) -> Any:
+        if _plain(value):
+            values.append(value)
         return value
+
+    for path in fields:
+        _replace(data, path.split("."), collect)
+    if not values:
+        return
     if key is None:  # the subject was erased: nothing of theirs is written any more
-        return ERASED
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = nonce + key.encrypt(nonce, value.encode(), subject.encode())
-    return f"{SEALED}{subject}~{base64.b64encode(sealed).decode()}"
+        envelope = ERASED
+    else:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = nonce + key.encrypt(nonce, json.dumps(values).encode(), subject.encode())
+        envelope = f"{SEALED}{subject}~{base64.b64encode(sealed).decode()}"
+    count = iter(range(len(values)))
+
+    def place(value: Any) -> Any:
+        if not _plain(value):
+            return value
+        n = next(count)
+        return envelope if n == 0 or key is None else f"{SEALED}@{n}"
+
+    for path in fields:
+        _replace(data, path.split("."), place)
 
 
 def _replace(data: Any, path: list[str], change: Callable[[Any], Any]) -> None:
@@ -297,6 +326,42 @@ def _split(value: str) -> tuple[str, bytes] | None:
         return None
 
 
+def _open(found: list[str], keys: dict[str, AESGCM | None]) -> dict[str, str]:
+    """Each sealed value of one event, in plain text (``ERASED`` once its key is gone)."""
+    plain: dict[str, str] = {}
+    values: list[str] | None = None
+    for value in found:
+        if value.startswith(SEALED + "@"):
+            continue
+        part = _split(value)
+        if part is None:
+            continue
+        subject, sealed = part
+        if subject not in keys:
+            keys.update(_keys_for_reading({subject}))
+        key = keys[subject]
+        if key is None:
+            continue
+        try:
+            values = json.loads(
+                key.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject.encode())
+            )
+        except (InvalidTag, ValueError):
+            continue
+        plain[value] = values[0]
+    for value in found:
+        if value in plain:
+            continue
+        if values is not None and value.startswith(SEALED + "@"):
+            try:
+                plain[value] = values[int(value[len(SEALED) + 1 :])]
+                continue
+            except (ValueError, IndexError):
+                pass
+        plain[value] = ERASED
+    return plain
+
+
 def _sealed_values(data: Any, found: list) -> None:
     if isinstance(data, str):
         if data.startswith(SEALED):
@@ -315,38 +380,7 @@ def reveal(data: dict[str, Any]) -> dict[str, Any]:
     _sealed_values(data, found)
     if not found:
         return data
-    parts = {value: _split(value) for value in found}
-    keys = _keys_for_reading({p[0] for p in parts.values() if p is not None})
-    plain: dict[str, str] = {}
-    for value, part in parts.items():
-        key = keys.get(part[0]) if part else None
-        if key is None:
-            plain[value] = ERASED
-            continue
-        subject, sealed = part
-        try:
-            plain[value] = key.decrypt(
-                sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject.encode()
-            ).decode()
-        except InvalidTag:
-            plain[value] = ERASED
-    return _substitute(data, plain)
-
-
-def _decrypt(value: str, keys: dict[str, AESGCM | None]) -> str:
-    part = _split(value)
-    if part is None:
-        return ERASED
-    subject, sealed = part
-    if subject not in keys:
-        keys.update(_keys_for_reading({subject}))
-    key = keys[subject]
-    if key is None:
-        return ERASED
-    try:
-        return key.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject.encode()).decode()
-    except InvalidTag:
-        return ERASED
+    return _substitute(data, _open(found, {}))
 
 
 @cache
@@ -362,28 +396,55 @@ def _tree(fields: tuple[str, ...]) -> dict[str, Any]:
     return tree
 
 
-def _rebuild(obj: Any, tree: dict[str, Any], keys: dict[str, AESGCM | None]) -> Any:
+def _collect(obj: Any, tree: dict[str, Any], found: list[str]) -> None:
     if isinstance(obj, tuple):
-        return tuple(_rebuild(item, tree, keys) for item in obj)
+        for item in obj:
+            _collect(item, tree, found)
+        return
+    for name, subtree in tree.items():
+        value = getattr(obj, name, None)
+        if subtree is None:
+            if isinstance(value, str) and value.startswith(SEALED):
+                found.append(value)
+        elif value is not None:
+            _collect(value, subtree, found)
+
+
+def _rebuild(obj: Any, tree: dict[str, Any], plain: dict[str, str]) -> Any:
+    if isinstance(obj, tuple):
+        return tuple(_rebuild(item, tree, plain) for item in obj)
     if obj is None or not dataclasses.is_dataclass(obj):
         return obj
     changes = {}
     for name, subtree in tree.items():
         value = getattr(obj, name, None)
-        if subtree is None:
-            if isinstance(value, str) and value.startswith(SEALED):
-                changes[name] = _decrypt(value, keys)
-        else:
-            new = _rebuild(value, subtree, keys)
-            if new is not value:
-                changes[name] = new
-    return dataclasses.replace(obj, **changes) if changes else obj
+        new = plain.get(value, value) if subtree is None else _rebuild(value, subtree, plain)
+        if new is not value:
+            changes[name] = new
+    return _copy_with(obj, changes) if changes else obj
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _copy_with(obj: Any, changes: dict[str, Any]) -> Any:
+    """A copy of a frozen dataclass with ``changes``: ``dataclasses.replace`` without its
+    ``__init__`` (the values were valid already; only sealed strings become plain ones)."""
+    new = object.__new__(type(obj))
+    for name in _field_names(type(obj)):
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new
 
 
 def reveal_event(event_type: registry.EventType, event: Any) -> Any:
     """The event (parsed as stored, at its current schema) with its declared personal fields
     decrypted: the fast path, which walks only those fields (``reveal`` walks the JSON)."""
-    return _rebuild(event, _tree(event_type.personal.fields), {})
+    tree = _tree(event_type.personal.fields)
+    found: list[str] = []
+    _collect(event, tree, found)
+    return _rebuild(event, tree, _open(found, {})) if found else event
 
 
 def _substitute(data: Any, plain: dict[str, str]) -> Any:
@@ -527,7 +588,7 @@ def _holds_plain(data: dict, fields: tuple[str, ...]) -> bool:
     found = []
 
     def note(value: Any) -> Any:
-        if isinstance(value, str) and value not in ("", ERASED) and not value.startswith(SEALED):
+        if _plain(value):
             found.append(value)
         return value
 
@@ -545,8 +606,6 @@ def seal_stored(*, batch: int = 500, log: Callable[[str], None] = lambda line: N
     on in the transaction (``shop/migrations/0008``); every row is logged. Returns how many
     events it sealed; a second run seals none.
     """
-    import json
-
     from shop.models import Event
 
     sealed = 0
