@@ -121,7 +121,7 @@ def bench_replay_encryption() -> None:
         f"against a plain ORM read in the same round (seal_personal_data: {sealing_rate})",
         f"{statistics.median(on):,.0f} ({on_ratio:.2f}× plain read)",
         f"{statistics.median(off):,.0f} ({off_ratio:.2f}× plain read)",
-        f"{on_ratio / off_ratio:.2f}× (−{(1 - on_ratio / off_ratio) * 100:.0f}%)",
+        f"{on_ratio / off_ratio:.2f}× ({(on_ratio / off_ratio - 1) * 100:+.0f}%)",
         "on ≥ 0.5× a plain read",
         on_ratio >= 0.5,
     )
