@@ -109,6 +109,8 @@ def test_every_shopper_page_passes_the_audit(live_server, page, catalog):
     audit.visit(url + "/?category=coffee", "category")
     audit.visit(url + "/?q=kenya", "search")
     audit.visit(url + "/?q=nothing-matches-this", "search without results")
+    audit.visit(url + "/?category=no-such-category", "an unknown category", refused=404)
+    expect(page.locator("#filter-error")).to_have_text("There is no such category.")
     audit.visit(url + "/products/colombia-huila/", "out-of-stock product")
     audit.visit(url + "/accounts/signup/", "sign up")
     page.get_by_label("Username").fill("ada")
@@ -150,6 +152,13 @@ def test_every_shopper_page_passes_the_audit(live_server, page, catalog):
     expect(page.locator(".field-error").first).to_be_visible()
     audit.check("checkout with errors", refused=422)
     fill_checkout(page)
+    # the total shown is not the cart's any more (as after a price change): refused, the form
+    # still there with the message at its top, and fresh hidden fields that then place it
+    page.evaluate("document.querySelector('[name=expected_total]').value = '1.00'")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator("#checkout-error")).to_contain_text("the total is now")
+    expect(page.get_by_label("Full name")).to_have_value("Ada Lovelace")
+    audit.check("checkout, a stale form", refused=409)
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     audit.check("confirmation")
