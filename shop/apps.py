@@ -9,4 +9,4 @@ class ShopConfig(AppConfig):
         from shop import personal, registry
 
         # Sealed personal values are decrypted (or read as "[erased]") whenever an event is.
-        registry.set_reveal(personal.reveal, personal.reveal_event)
+        registry.set_reveal(personal.reveal, personal.reveal_text)

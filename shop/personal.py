@@ -5,7 +5,7 @@ An event type declares which of its fields are personal and whose they are (its
 event's personal values together (AES-GCM) with the subject's own data key: the first
 field holds ``~pd1~<subject>~<base64 of nonce + ciphertext>``, the others a reference into
 it (``~pd1~@1``). Data keys are ``DataKey`` rows, one per subject, each encrypted with
-the master key ``SHOP_DATA_KEY``. On read, ``reveal`` and ``reveal_event`` (installed as
+the master key ``SHOP_DATA_KEY``. On read, ``reveal_text`` and ``reveal`` (installed as
 the registry's reveal hooks) decrypt them; once the subject's key is destroyed they give
 ``ERASED`` instead, and everything else in the event stays as it was.
 So erasing a person is deleting one key (crypto-shredding): no event is ever rewritten.
@@ -22,10 +22,10 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -209,19 +209,14 @@ def reading() -> Iterator[None]:
         _local.cache = None
 
 
-_SUBJECT_IN_JSON = None
+_SUBJECT_IN_JSON = re.compile(r'"' + re.escape(SEALED) + r'([^"~]+)~')
 
 
 def prefetch(texts: Iterable[str | bytes | None]) -> None:
     """Inside ``reading()``: fetch, in one query, the keys the sealed values in these stored
     JSON texts need (a rebuild's chunk, a subscriber's batch), so decoding them asks none."""
-    global _SUBJECT_IN_JSON
     if getattr(_local, "cache", None) is None:
         return
-    if _SUBJECT_IN_JSON is None:
-        import re
-
-        _SUBJECT_IN_JSON = re.compile(r'"' + re.escape(SEALED) + r'([^"~]+)~')
     subjects = set()
     for text in texts:
         if isinstance(text, bytes):
@@ -380,71 +375,28 @@ def reveal(data: dict[str, Any]) -> dict[str, Any]:
     _sealed_values(data, found)
     if not found:
         return data
-    return _substitute(data, _open(found, {}))
+    return _substitute(data, _open(found, _reading_keys()))
 
 
-@cache
-def _tree(fields: tuple[str, ...]) -> dict[str, Any]:
-    """Dotted paths as a tree: ("a.b", "a.c", "d") -> {"a": {"b": None, "c": None}, "d": None}."""
-    tree: dict[str, Any] = {}
-    for path in fields:
-        node = tree
-        *parents, leaf = path.split(".")
-        for name in parents:
-            node = node.setdefault(name, {})
-        node[leaf] = None
-    return tree
+_SEALED_TOKEN = re.compile(r'"(' + re.escape(SEALED) + r'[^"]*)"')
 
 
-def _collect(obj: Any, tree: dict[str, Any], found: list[str]) -> None:
-    if isinstance(obj, tuple):
-        for item in obj:
-            _collect(item, tree, found)
-        return
-    for name, subtree in tree.items():
-        value = getattr(obj, name, None)
-        if subtree is None:
-            if isinstance(value, str) and value.startswith(SEALED):
-                found.append(value)
-        elif value is not None:
-            _collect(value, subtree, found)
+def reveal_text(text: str | bytes) -> str:
+    """The stored JSON text with every sealed value replaced by its plain text (a JSON
+    string), or by ``ERASED``: the read path's way, one substitution over the text, before
+    pydantic parses it (and before any upcaster sees it)."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    found = _SEALED_TOKEN.findall(text)
+    if not found:
+        return text
+    plain = _open(found, _reading_keys())
+    return _SEALED_TOKEN.sub(lambda m: json.dumps(plain.get(m[1], m[1])), text)
 
 
-def _rebuild(obj: Any, tree: dict[str, Any], plain: dict[str, str]) -> Any:
-    if isinstance(obj, tuple):
-        return tuple(_rebuild(item, tree, plain) for item in obj)
-    if obj is None or not dataclasses.is_dataclass(obj):
-        return obj
-    changes = {}
-    for name, subtree in tree.items():
-        value = getattr(obj, name, None)
-        new = plain.get(value, value) if subtree is None else _rebuild(value, subtree, plain)
-        if new is not value:
-            changes[name] = new
-    return _copy_with(obj, changes) if changes else obj
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
-def _copy_with(obj: Any, changes: dict[str, Any]) -> Any:
-    """A copy of a frozen dataclass with ``changes``: ``dataclasses.replace`` without its
-    ``__init__`` (the values were valid already; only sealed strings become plain ones)."""
-    new = object.__new__(type(obj))
-    for name in _field_names(type(obj)):
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(obj, name))
-    return new
-
-
-def reveal_event(event_type: registry.EventType, event: Any) -> Any:
-    """The event (parsed as stored, at its current schema) with its declared personal fields
-    decrypted: the fast path, which walks only those fields (``reveal`` walks the JSON)."""
-    tree = _tree(event_type.personal.fields)
-    found: list[str] = []
-    _collect(event, tree, found)
-    return _rebuild(event, tree, _open(found, {})) if found else event
+def _reading_keys() -> dict[str, AESGCM | None]:
+    cached = getattr(_local, "cache", None)
+    return cached if cached is not None else {}
 
 
 def _substitute(data: Any, plain: dict[str, str]) -> Any:

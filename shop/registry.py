@@ -60,7 +60,7 @@ _types: dict[str, EventType] = {}
 _by_class: dict[type, EventType] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
 _reveal: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-_reveal_event: Callable[[EventType, Any], Any] | None = None
+_reveal_text: Callable[[str | bytes], str] | None = None
 
 
 def register(
@@ -96,12 +96,12 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
 
 def set_reveal(
     data: Callable[[dict[str, Any]], dict[str, Any]] | None,
-    event: Callable[[EventType, Any], Any] | None = None,
+    text: Callable[[str | bytes], str] | None = None,
 ) -> None:
     """Install what decrypts sealed personal values on read (``shop.personal``): in a
-    stored payload (any schema version), and in an event parsed at its current schema."""
-    global _reveal, _reveal_event
-    _reveal, _reveal_event = data, event
+    stored payload, and in its JSON text."""
+    global _reveal, _reveal_text
+    _reveal, _reveal_text = data, text
 
 
 def type_of(event: object) -> EventType:
@@ -143,17 +143,14 @@ def from_json(name: str, schema_version: int, text: str | bytes, *, reveal: bool
     state never needs them, so none can hold one in plain text).
     """
     event_type = get(name)
-    sealed = (
+    if (
         reveal
-        and _reveal is not None
+        and _reveal_text is not None
         and (_SEALED_JSON in text if isinstance(text, str) else _SEALED_JSON_BYTES in text)
-    )
+    ):
+        text = _reveal_text(text)
     if schema_version < event_type.schema_version:
-        return from_data(name, schema_version, json.loads(text), reveal=reveal)
-    if sealed:
-        if event_type.personal is not None and _reveal_event is not None:
-            return _reveal_event(event_type, _adapter(event_type.cls).validate_json(text))
-        return from_data(name, schema_version, json.loads(text))
+        return from_data(name, schema_version, json.loads(text), reveal=False)
     return _adapter(event_type.cls).validate_json(text)
 
 
