@@ -84,6 +84,12 @@ def hidden(html: str, name: str) -> str | None:
     return match.group(1) if match else None
 
 
+def checked(html: str, name: str) -> str | None:
+    """The value of the checked radio button ``name`` (the shipping method chosen)."""
+    match = re.search(rf'name="{name}" id="[^"]*" value="([^"]*)" checked', html)
+    return match.group(1) if match else None
+
+
 class Shopper(HttpUser):
     wait_time = between(0.3, 1.5)
     host = "http://127.0.0.1"  # each shopper sends full URLs to its own server
@@ -186,15 +192,29 @@ class Shopper(HttpUser):
         page = self.get("/checkout/", "checkout page")
         if page is None or page.status_code != 200:
             return
-        data = {
-            "command_id": hidden(page.text, "command_id"),
-            "expected_total": hidden(page.text, "expected_total"),
+        address = {
             "email": "soak@example.com",
             "full_name": "Soak Shopper",
             "address": "1 Load Street",
             "city": "Testville",
             "postal_code": "12345",
             "country": "NL",
+        }
+        hidden_fields = {name: hidden(page.text, name) for name in ("command_id", "expected_total")}
+        # The second step: the methods that ship to the address; the first is chosen.
+        step = self.post(
+            "/checkout/",
+            {**address, **hidden_fields, "step": "shipping"},
+            "checkout shipping",
+            htmx=False,
+        )
+        if step is None:
+            return
+        data = {
+            **address,
+            "command_id": hidden(step.text, "command_id"),
+            "expected_total": hidden(step.text, "expected_total"),
+            "shipping_method": checked(step.text, "shipping_method"),
         }
         if self.post("/checkout/", data, "checkout", htmx=False):
             self.lines, self.coupon, self.undo = {}, False, None

@@ -42,7 +42,7 @@ DB_URL = f"{PG}/{DB_NAME}"
 LOCUST = Path(sys.executable).with_name("locust")
 PRODUCTS = 50
 ACTIONS = ["browse", "product", "search", "add", "change", "remove", "undo", "coupon"]
-ACTIONS += ["checkout page", "checkout"]
+ACTIONS += ["checkout page", "checkout shipping", "checkout"]
 # Which events a successful answer stores: one each (an undo stores an ItemAdded).
 EVENTS = {
     "ItemAdded": ("add", "undo"),

@@ -1,6 +1,7 @@
 from django import forms
 
 from carts.domain import MAX_QUANTITY
+from shipping.forms import CountryChoiceField
 
 
 class AddToCartForm(forms.Form):
@@ -74,4 +75,12 @@ class UndoForm(forms.Form):
             "min_value": "There is nothing to undo.",
             "max_value": "There is nothing to undo.",
         },
+    )
+
+
+class ShippingCountryForm(forms.Form):
+    """The country the cart estimates shipping to (a country's code or English name)."""
+
+    country = CountryChoiceField(
+        label="Country", error_messages={"required": "Choose the country you ship to."}
     )

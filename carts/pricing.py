@@ -1,7 +1,9 @@
 """Cart totals and coupon terms: the one place money is added up. Pure Python, no Django.
 
 Used by the cart page, the cart's coupon rule, and checkout, so the shopper is always shown
-the sum they will pay.
+the sum they will pay. Prices include VAT (EU consumer prices): the totals say how much VAT
+each rate's share of the total includes, the discount and the shipping split over the
+rates in proportion to the goods at each rate (``shop.money``'s rounding rule).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from shop.money import Money
+from shop.money import Money, VatLine, allocate, vat_included
 
 
 class DiscountKind(StrEnum):
@@ -38,12 +40,49 @@ class CouponTerms:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Totals:
-    subtotal: Money
+    subtotal: Money  # the line totals
     discount: Money
-    total: Money
+    total: Money  # subtotal − discount + shipping
     coupon_code: str | None = None
     coupon_applies: bool = False
     coupon_note: str = ""  # why an applied coupon gives no discount now
+    shipping: Money | None = None  # None: not known yet (no country, no method)
+    vat: tuple[VatLine, ...] = ()  # per rate, lowest first; () when a line's rate is unknown
+
+    @property
+    def goods_total(self) -> Money:
+        """What the goods cost after the discount, before shipping."""
+        return self.subtotal - self.discount
+
+
+def vat_breakdown(
+    goods: list[tuple[Decimal, Money]], discount: Money, shipping: Money | None
+) -> tuple[VatLine, ...]:
+    """The VAT included per rate, for line totals at their rates, a discount and shipping.
+
+    The discount splits over the rates in proportion to the goods at each rate, the shipping
+    in proportion to the goods after the discount (all of it at the highest rate when the
+    goods cost nothing). The amounts per rate add up to the total to the cent.
+    """
+    currency = discount.currency
+    by_rate: dict[Decimal, Money] = {}
+    for rate, amount in goods:
+        by_rate[rate] = by_rate.get(rate, Money.zero(currency)) + amount
+    if not by_rate:
+        return ()
+    rates = sorted(by_rate, reverse=True)  # a leftover cent goes to the higher rate first
+    amounts = [by_rate[rate] for rate in rates]
+    discounts = allocate(discount, [amount.amount for amount in amounts])
+    charged = [amount - share for amount, share in zip(amounts, discounts, strict=True)]
+    if shipping is not None:
+        shares = allocate(shipping, [amount.amount for amount in charged])
+        charged = [amount + share for amount, share in zip(charged, shares, strict=True)]
+    lines = [
+        VatLine(rate=rate, gross=gross, vat=vat_included(gross, rate))
+        for rate, gross in zip(rates, charged, strict=True)
+        if gross.amount
+    ]
+    return tuple(reversed(lines))
 
 
 def coupon_refusal(
@@ -76,20 +115,30 @@ def discount_for(coupon: CouponTerms, subtotal: Money) -> Money:
 
 
 def cart_totals(
-    lines: Iterable[tuple[int, Money]],
+    lines: Iterable[tuple[int, Money] | tuple[int, Money, Decimal | None]],
     *,
     currency: str,
     coupon: CouponTerms | None = None,
     now: datetime | None = None,
+    shipping: Money | None = None,
 ) -> Totals:
-    """Totals for (quantity, current unit price) lines and the cart's coupon, if any.
+    """Totals for (quantity, current unit price[, VAT rate]) lines, the cart's coupon, if
+    any, and the shipping, once it is known.
 
     A coupon that no longer applies (subtotal fell below its minimum, it expired) stays on
-    the cart but gives no discount, and ``coupon_note`` says why.
+    the cart but gives no discount, and ``coupon_note`` says why. The VAT breakdown needs
+    every line's rate; without them it is empty.
     """
     subtotal = Money.zero(currency)
-    for quantity, unit_price in lines:
-        subtotal = subtotal + unit_price * quantity
+    goods: list[tuple[Decimal, Money]] = []
+    rated = True
+    for quantity, unit_price, *rate in lines:
+        line_total = (unit_price * quantity).rounded()
+        subtotal = subtotal + line_total
+        if rate and rate[0] is not None:
+            goods.append((rate[0], line_total))
+        else:
+            rated = False
     subtotal = subtotal.rounded()
     discount = Money.zero(currency)
     note = ""
@@ -99,11 +148,17 @@ def cart_totals(
         if not note:
             applies = True
             discount = discount_for(coupon, subtotal)
+    total = subtotal - discount
+    if shipping is not None:
+        shipping = shipping.rounded()
+        total = total + shipping
     return Totals(
         subtotal=subtotal,
         discount=discount,
-        total=(subtotal - discount).rounded(),
+        total=total.rounded(),
         coupon_code=coupon.code if coupon else None,
         coupon_applies=applies,
         coupon_note=note,
+        shipping=shipping,
+        vat=vat_breakdown(goods, discount, shipping) if rated else (),
     )

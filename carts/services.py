@@ -89,7 +89,7 @@ def cart_apply_coupon(
     Whether a limited coupon has a redemption left is read from its own stream.
     """
     coupon = Coupon.objects.filter(code=code.strip().upper()).first()
-    subtotal = cart_contents(cart_id=cart_id, now=now).totals.subtotal
+    subtotal = cart_contents(cart_id=cart_id, now=now, vat=False).totals.subtotal
 
     def work(uow: UnitOfWork):
         cart = uow.load(CART, cart_id)

@@ -18,6 +18,7 @@ from shop.eventstore import ConcurrencyError
 from shop.web import command_context
 
 SESSION_KEY = "cart_id"
+COUNTRY_KEY = "shipping_country"  # where the shopper said they ship to (an ISO code)
 _CACHE = "_shop_cart_id"  # request attribute: the cart id looked up once per request
 
 
@@ -125,3 +126,13 @@ def claim_cart_on_login(request: HttpRequest, guest_cart_id: UUID | None) -> Non
     )
     brought = ", ".join(f"{line.quantity} × {names.get(line.product_id)}" for line in claim.lines)
     messages.success(request, f"We added the items from before you logged in: {brought}.")
+
+
+def shipping_country(request: HttpRequest) -> str:
+    """The country the shopper gave for shipping (cart estimate, checkout), or ""."""
+    return request.session.get(COUNTRY_KEY, "")
+
+
+def remember_shipping_country(request: HttpRequest, code: str) -> None:
+    if request.session.get(COUNTRY_KEY) != code:
+        request.session[COUNTRY_KEY] = code

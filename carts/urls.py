@@ -11,4 +11,5 @@ urlpatterns = [
     path("cart/undo/", views.undo, name="undo"),
     path("cart/coupon/", views.apply_coupon, name="apply_coupon"),
     path("cart/coupon/remove/", views.remove_coupon, name="remove_coupon"),
+    path("cart/shipping/", views.estimate_shipping, name="estimate_shipping"),
 ]

@@ -34,13 +34,20 @@ from carts.forms import (
     ChangeQuantityForm,
     CouponForm,
     RemoveItemForm,
+    ShippingCountryForm,
     UndoForm,
     first_error,
 )
 from carts.selectors import CartContents, cart_contents
-from carts.session import current_cart_id, ensure_cart_id
+from carts.session import (
+    current_cart_id,
+    ensure_cart_id,
+    remember_shipping_country,
+    shipping_country,
+)
 from catalog.models import Product
 from catalog.views import catalog_context, page_at, product_context
+from shipping.services import country_name
 from shop.eventstore import ConcurrencyError
 from shop.middleware import ConcurrencyConflictMiddleware
 from shop.web import command_context, local_path, redirect_to_next, refuse
@@ -48,14 +55,21 @@ from shop.web import command_context, local_path, redirect_to_next, refuse
 UNDO_KEY = "cart_undo"  # session: the position of the last removal, offered for undo
 
 
-def _page_context(contents: CartContents) -> dict:
+def _page_context(contents: CartContents, country_form: ShippingCountryForm | None = None) -> dict:
     return {
         "lines": contents.lines,
         "totals": contents.totals,
         "coupon": contents.coupon,
         "coupon_code": contents.summary.coupon_code if contents.summary else "",
         "cart_count": contents.item_count,
+        "country": country_name(contents.country),
+        "estimate": contents.shipping,
+        "country_form": country_form or ShippingCountryForm(initial={"country": contents.country}),
     }
+
+
+def _contents(request, cart_id: UUID | None) -> CartContents:
+    return cart_contents(cart_id=cart_id, now=timezone.now(), country=shipping_country(request))
 
 
 def _answer(
@@ -69,7 +83,7 @@ def _answer(
     """Redirect a plain post; give htmx the changed line, summary, badge and messages."""
     if not request.htmx:
         return redirect("carts:detail")
-    contents = cart_contents(cart_id=cart_id, now=timezone.now())
+    contents = _contents(request, cart_id)
     context = {
         **_page_context(contents),
         "line": contents.line(line) if line else None,
@@ -111,13 +125,20 @@ def _typed(request, name: str) -> str:
 
 
 def _refuse_on_cart(
-    request, message: str, *, status: int, line: UUID | None = None, coupon: bool = False
+    request,
+    message: str,
+    *,
+    status: int,
+    line: UUID | None = None,
+    coupon: bool = False,
+    country_form: ShippingCountryForm | None = None,
 ):
-    """The cart again, with ``message`` beside the line's quantity or the coupon field."""
+    """The cart again, with ``message`` beside the line's quantity, the coupon field or the
+    shipping country."""
     messages.error(request, message)
-    contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
+    contents = _contents(request, current_cart_id(request))
     context = {
-        **_page_context(contents),
+        **_page_context(contents, country_form),
         "line_error": {"product": line, "message": message, "quantity": _typed(request, "quantity")}
         if line
         else None,
@@ -167,7 +188,7 @@ def _offer_undo(request, outcome, name: str) -> None:
 
 @require_safe
 def detail(request):
-    contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
+    contents = _contents(request, current_cart_id(request))
     contents.fetch_pictures()
     return render(request, "carts/cart_detail.html", _page_context(contents))
 
@@ -351,3 +372,13 @@ def remove_coupon(request):
     else:
         messages.info(request, "There is no coupon on your cart.")
     return _answer(request, cart_id)
+
+
+@require_POST
+def estimate_shipping(request):
+    """Remember the country the shopper ships to: the cart then estimates the shipping."""
+    form = ShippingCountryForm(request.POST)
+    if not form.is_valid():
+        return _refuse_on_cart(request, first_error(form), status=422, country_form=form)
+    remember_shipping_country(request, form.cleaned_data["country"])
+    return redirect("carts:detail")

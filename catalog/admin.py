@@ -2,9 +2,10 @@
 
 The product form is the Product read model's, but saving it never writes that row: the form
 turns what changed into commands (``ListProduct``, ``ChangeProductDetails``, ``ChangePrice``,
-``AdjustStock``, ``DelistProduct``, ``RelistProduct``), asks the product aggregate first what
-it would refuse (a form error beside the field, nothing stored), then sends them through
-``catalog.services.product_edit`` in one unit of work; the projection writes the row.
+``AdjustStock``, ``ChangeTaxClass``, ``DelistProduct``, ``RelistProduct``), asks the product
+aggregate first what it would refuse (a form error beside the field, nothing stored), then
+sends them through ``catalog.services.product_edit`` in one unit of work; the projection
+writes the row.
 """
 
 import uuid
@@ -25,6 +26,7 @@ from catalog.images import check_upload
 from catalog.models import Category, Product, ProductImage
 from shop.admin import register_stream_names, stream_link
 from shop.aggregates import CommandContext
+from shop.money import TaxClass
 
 # A timeline that mentions a product's stream (a cart's lines, an order's) names it.
 register_stream_names(
@@ -55,7 +57,16 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["name", "slug", "category", "description", "price", "stock", "is_listed"]
+        fields = [
+            "name",
+            "slug",
+            "category",
+            "description",
+            "price",
+            "tax_class",
+            "stock",
+            "is_listed",
+        ]
         help_texts = {
             "slug": "The product's address in the shop; it cannot change once the product "
             "is listed.",
@@ -94,6 +105,8 @@ class ProductForm(forms.ModelForm):
                 ),
                 domain.AdjustStock(on_hand=data["stock"], reason="opening stock"),
             ]
+            if data["tax_class"] != TaxClass.STANDARD:
+                commands.append(domain.ChangeTaxClass(tax_class=TaxClass(data["tax_class"])))
             return commands + ([] if data["is_listed"] else [domain.DelistProduct()])
         changed = set(self.changed_data)
         commands = []
@@ -105,6 +118,8 @@ class ProductForm(forms.ModelForm):
             )
         if "price" in changed:
             commands.append(domain.ChangePrice(price=price))
+        if "tax_class" in changed:
+            commands.append(domain.ChangeTaxClass(tax_class=TaxClass(data["tax_class"])))
         if "stock" in changed:  # only then: a checkout may have reserved some meanwhile
             commands.append(domain.AdjustStock(on_hand=data["stock"], reason="staff adjustment"))
         if "is_listed" in changed:
@@ -152,20 +167,30 @@ class ProductAdmin(admin.ModelAdmin):
         "category",
         "price",
         "currency",
+        "tax_class",
         "stock",
         "is_listed",
         "version",
         "timeline",
         "picture_count",
     ]
-    list_filter = ["is_listed", "category"]
+    list_filter = ["is_listed", "category", "tax_class"]
     search_fields = ["name", "slug"]
     actions = ["delist", "relist"]
     prepopulated_fields = {"slug": ["name"]}
     RECORD = ["id", "timeline", "pictures", "currency", "version", "last_position"]
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "slug", "category", "description", "price", "stock", "is_listed"]
+        fields = [
+            "name",
+            "slug",
+            "category",
+            "description",
+            "price",
+            "tax_class",
+            "stock",
+            "is_listed",
+        ]
         return fields if obj is None else [*self.RECORD[:3], *fields, *self.RECORD[3:]]
 
     def get_readonly_fields(self, request, obj=None):

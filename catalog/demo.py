@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from shop.money import TaxClass
+
 # Drawn by tools/draw_demo_pictures.py and committed: one <slug>.webp per product.
 PICTURES = Path(__file__).resolve().parent / "demo_pictures"
 
@@ -11,6 +13,9 @@ CATEGORIES = {
     "brewing": "Brewing gear",
     "mugs": "Mugs & cups",
 }
+
+# Coffee and tea pay the reduced VAT rate, gear and mugs the standard one.
+TAX_CLASSES = {"coffee": TaxClass.REDUCED, "tea": TaxClass.REDUCED}
 
 # (category, name, price, stock, description)
 PRODUCTS = [

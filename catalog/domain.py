@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from uuid import UUID
 
-from shop.money import Money
+from shop.money import Money, TaxClass
 
 # --- Commands ------------------------------------------------------------------------------
 
@@ -52,6 +52,13 @@ class ChangeProductDetails:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeTaxClass:
+    """Which VAT rate the product pays (a product never given one pays the standard rate)."""
+
+    tax_class: TaxClass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DelistProduct:
     pass
 
@@ -70,6 +77,7 @@ type Command = (
     | ReleaseStock
     | DelistProduct
     | RelistProduct
+    | ChangeTaxClass
 )
 
 # --- Events --------------------------------------------------------------------------------
@@ -121,6 +129,12 @@ class ProductDetailsChanged:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ProductTaxClassChanged:
+    tax_class: TaxClass
+    previous: TaxClass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProductDelisted:
     pass
 
@@ -139,6 +153,7 @@ EVENTS = (
     StockReleased,
     ProductDelisted,
     ProductRelisted,
+    ProductTaxClassChanged,
 )
 type Event = (
     ProductListed
@@ -149,6 +164,7 @@ type Event = (
     | StockReleased
     | ProductDelisted
     | ProductRelisted
+    | ProductTaxClassChanged
 )
 
 # --- State ---------------------------------------------------------------------------------
@@ -164,6 +180,7 @@ class Product:
     slug: str = ""
     description: str = ""
     category: str = ""
+    tax_class: TaxClass = TaxClass.STANDARD
 
     def details(self) -> tuple[str, str, str]:
         return self.name, self.description, self.category
@@ -245,6 +262,13 @@ class InvalidStock(ProductError):
         super().__init__(message)
 
 
+class InvalidTaxClass(ProductError):
+    field = "tax_class"
+
+    def __init__(self) -> None:
+        super().__init__("That is not a tax class.")
+
+
 class InsufficientStock(ProductError):
     def __init__(self, name: str, available: int) -> None:
         super().__init__(f"Only {available} of {name} left in stock.")
@@ -265,6 +289,7 @@ COMMANDS: dict[type, tuple[type, ...]] = {
     ReleaseStock: (StockReleased,),
     DelistProduct: (ProductDelisted,),
     RelistProduct: (ProductRelisted,),
+    ChangeTaxClass: (ProductTaxClassChanged,),
 }
 
 
@@ -338,6 +363,12 @@ def decide(command: Command, state: Product) -> list[Event]:
             return []
         case AdjustStock(on_hand=n, reason=reason), _:
             return [StockAdjusted(on_hand=n, delta=n - state.on_hand, reason=reason)]
+        case ChangeTaxClass(tax_class=tax_class), _ if tax_class not in TaxClass:
+            raise InvalidTaxClass()
+        case ChangeTaxClass(tax_class=tax_class), _ if tax_class == state.tax_class:
+            return []
+        case ChangeTaxClass(tax_class=tax_class), _:
+            return [ProductTaxClassChanged(tax_class=tax_class, previous=state.tax_class)]
         case DelistProduct(), _:
             return [] if state.delisted else [ProductDelisted()]
         case RelistProduct(), _:
@@ -363,6 +394,8 @@ def evolve(state: Product, event: Event) -> Product:
             return replace(state, price=price)
         case StockAdjusted(on_hand=n) | StockReserved(on_hand=n) | StockReleased(on_hand=n):
             return replace(state, on_hand=n)
+        case ProductTaxClassChanged(tax_class=tax_class):
+            return replace(state, tax_class=tax_class)
         case ProductDelisted():
             return replace(state, delisted=True)
         case ProductRelisted():

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Coalesce, Replace
 from django.urls import reverse
 
-from shop.money import Money
+from shop.money import Money, TaxClass
 
 LOW_STOCK = 5  # at or below this many units the shop says how many are left
 
@@ -84,6 +84,14 @@ class Product(models.Model):
     currency = models.CharField(max_length=3)
     stock = models.IntegerField(default=0, help_text="Units on hand, not yet reserved.")
     is_listed = models.BooleanField(default=True)
+    tax_class = models.CharField(
+        max_length=16,
+        choices=[(c.value, c.label) for c in TaxClass],
+        default=TaxClass.STANDARD.value,
+        db_default=TaxClass.STANDARD.value,  # rows inserted by SQL (benchmarks) too
+        help_text="Which VAT rate the product pays (the rates per country are staff's, "
+        "under VAT rates).",
+    )
     version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
     last_position = models.BigIntegerField(default=0, help_text="Last event position applied.")
     search_document = models.GeneratedField(

@@ -10,6 +10,7 @@ from catalog.domain import (
     ProductListed,
     ProductPriceChanged,
     ProductRelisted,
+    ProductTaxClassChanged,
     StockAdjusted,
     StockReleased,
     StockReserved,
@@ -37,6 +38,8 @@ def product_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
             return (StreamRow(set={"price": price.amount, "currency": price.currency}),)
         case StockAdjusted(on_hand=n) | StockReserved(on_hand=n) | StockReleased(on_hand=n):
             return (StreamRow(set={"stock": n}),)
+        case ProductTaxClassChanged(tax_class=tax_class):
+            return (StreamRow(set={"tax_class": tax_class.value}),)
         case ProductDelisted():
             return (StreamRow(set={"is_listed": False}),)
         case ProductRelisted():

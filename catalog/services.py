@@ -9,7 +9,7 @@ from django.conf import settings
 
 from catalog import domain
 from shop.aggregates import CommandContext, Decider, Outcome
-from shop.money import Money
+from shop.money import Money, TaxClass
 from shop.unitofwork import UnitOfWork, execute, load_state, run
 
 PRODUCT = Decider(
@@ -76,17 +76,20 @@ def product_list(
     price: Money,
     stock: int,
     context: CommandContext,
+    tax_class: TaxClass = TaxClass.STANDARD,
 ) -> UUID:
-    """List a new product and set its opening stock (one unit of work)."""
+    """List a new product and set its opening stock and tax class (one unit of work)."""
     product_id = product_id_for(slug)
     command = domain.ListProduct(
         name=name, slug=slug, category=category, description=description, price=price
     )
-    product_edit(
-        product_id=product_id,
-        commands=[command, domain.AdjustStock(on_hand=stock, reason="opening stock")],
-        context=context,
-    )
+    commands: list[domain.Command] = [
+        command,
+        domain.AdjustStock(on_hand=stock, reason="opening stock"),
+    ]
+    if tax_class != TaxClass.STANDARD:
+        commands.append(domain.ChangeTaxClass(tax_class=tax_class))
+    product_edit(product_id=product_id, commands=commands, context=context)
     return product_id
 
 

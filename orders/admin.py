@@ -2,17 +2,35 @@ from django.contrib import admin, messages
 
 from orders import services
 from orders.domain import OrderError
-from orders.models import CheckoutCommand, OrderLine, OrderSummary
+from orders.models import CheckoutCommand, OrderLine, OrderSummary, OrderVat
 from shop.admin import ReadOnlyAdmin, sees_personal_data, stream_link
 from shop.web import command_context
 
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
-    fields = ["name", "product", "quantity", "unit_price", "currency"]
+    fields = ["name", "product", "quantity", "unit_price", "vat_rate", "currency"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderVatInline(admin.TabularInline):
+    """The VAT the order's total included, per rate, as charged (shipping's share in it)."""
+
+    model = OrderVat
+    fields = ["included", "gross", "currency"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "VAT included, per rate"
+
+    @admin.display(description="VAT")
+    def included(self, obj: OrderVat) -> str:
+        return str(obj.line)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -35,7 +53,7 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
     list_filter = ["status", "placed_at"]
     search_fields = ["=order_id", "email", "full_name"]
     date_hierarchy = "placed_at"
-    inlines = [OrderLineInline]
+    inlines = [OrderLineInline, OrderVatInline]
     actions = ["mark_paid", "mark_shipped", "cancel"]
 
     @admin.display(description="stream")

@@ -6,23 +6,28 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import domain, projections
-        from orders.models import OrderLine, OrderSummary
+        from orders import domain, projections, upcasters  # noqa: F401
+        from orders.models import OrderLine, OrderSummary, OrderVat
         from orders.services import ORDER
         from shop import aggregates, registry
         from shop import projections as shop_projections
 
-        registry.register("order", domain.EVENTS, personal=domain.PERSONAL)
+        registry.register(
+            "order",
+            domain.EVENTS,
+            schema_versions={domain.OrderPlaced: 2},
+            personal=domain.PERSONAL,
+        )
         aggregates.register_decider(ORDER)
         shop_projections.register(
             "orders",
             stream_type="order",
             rows=projections.order_rows,
-            models=[OrderSummary, OrderLine],
+            models=[OrderSummary, OrderLine, OrderVat],
             stream_row=OrderSummary,
             created_by=[domain.OrderPlaced],
             last_recorded_at="updated_at",
-            keys={OrderLine: ("order_id", "product_id")},
+            keys={OrderLine: ("order_id", "product_id"), OrderVat: ("order_id", "rate")},
             # Copied from OrderPlaced's personal fields: an erasure empties them.
             personal={OrderSummary: ("email", "full_name", "address", "city", "postal_code")},
         )

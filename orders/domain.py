@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from shop.money import Money
+from shop.money import Money, VatLine
 from shop.registry import Personal
 
 # --- Values --------------------------------------------------------------------------------
@@ -25,7 +26,8 @@ class OrderLine:
     product_id: UUID
     name: str
     quantity: int
-    unit_price: Money  # the catalog price at checkout
+    unit_price: Money  # the catalog price at checkout, VAT included
+    vat_rate: Decimal | None = None  # percent; None: placed before orders recorded VAT
 
     @property
     def total(self) -> Money:
@@ -37,6 +39,16 @@ class Customer:
     email: str
     user_id: int | None = None  # None: a guest
     actor: str = ""  # "user:<id>" or "guest:<session shopper id>"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Shipping:
+    """The shipping method an order chose, and what it charged (VAT included)."""
+
+    method_id: int
+    method: str  # its name then
+    price: Money
+    estimate: str = ""  # the delivery estimate shown then
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +75,8 @@ class PlaceOrder:
     customer: Customer
     address: Address
     placed_at: datetime
+    shipping: Shipping | None = None
+    vat: tuple[VatLine, ...] = ()  # the VAT included, per rate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,17 +110,24 @@ type Command = PlaceOrder | MarkPaid | MarkShipped | Cancel | ClaimOrder
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderPlaced:
+    """Schema version 2 added ``shipping`` and ``vat`` (and each line's ``vat_rate``):
+    every amount the order charged. Version 1 orders read as no shipping and no VAT
+    recorded (``orders/upcasters.py``).
+    """
+
     cart_id: UUID
     lines: tuple[OrderLine, ...]
     subtotal: Money
     discount: Money
-    total: Money
+    total: Money  # subtotal − discount + shipping
     currency: str
     coupon_code: str | None
     coupon_id: UUID | None = None  # the coupon's stream (absent from orders placed before)
     customer: Customer
     address: Address
     placed_at: datetime
+    shipping: Shipping | None = None  # None: placed before orders had shipping
+    vat: tuple[VatLine, ...] = ()  # per rate; (): not recorded (version 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,6 +275,24 @@ class ProductUnavailable(OrderError):
         self.name = name
 
 
+class ShippingUnavailable(OrderError):
+    """The chosen method does not ship to the address (any more), or no method does."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message or "That shipping method does not ship to your address. Please choose another."
+        )
+
+
+class ShippingPriceChanged(OrderError):
+    def __init__(self, name: str, price: Money) -> None:
+        super().__init__(
+            f"The price of {name} shipping changed while you were checking out: it is now "
+            f"{price}. Please check your order and place it again."
+        )
+        self.price = price
+
+
 class TotalChanged(OrderError):
     def __init__(self, total: Money) -> None:
         super().__init__(
@@ -272,19 +311,27 @@ class CheckoutBusy(OrderError):
 
 
 def _totals_add_up(command: PlaceOrder) -> bool:
+    """Line totals − discount + shipping = total, and the VAT per rate covers the total."""
     currency = command.total.currency
-    if any(
-        m.currency != currency
-        for m in (command.subtotal, command.discount, *(li.unit_price for li in command.lines))
-    ):
+    zero = Money.zero(currency)
+    shipping = command.shipping.price if command.shipping else zero
+    amounts = (command.subtotal, command.discount, shipping, *(v.gross for v in command.vat))
+    if any(m.currency != currency for m in (*amounts, *(li.unit_price for li in command.lines))):
         return False
-    subtotal = Money.zero(currency)
+    subtotal = zero
     for line in command.lines:
-        subtotal = subtotal + line.unit_price * line.quantity
+        subtotal = subtotal + line.total
+    vat_adds_up = not command.vat or (
+        sum((line.gross for line in command.vat), zero) == command.total
+        and len({line.rate for line in command.vat}) == len(command.vat)
+        and all(zero <= line.vat <= line.gross for line in command.vat)
+    )
     return (
         subtotal.rounded() == command.subtotal
-        and Money.zero(currency) <= command.discount <= command.subtotal
-        and (command.subtotal - command.discount).rounded() == command.total
+        and zero <= command.discount <= command.subtotal
+        and zero <= shipping == shipping.rounded()
+        and (command.subtotal - command.discount + shipping).rounded() == command.total
+        and vat_adds_up
     )
 
 
@@ -320,6 +367,8 @@ def decide(command: Command, state: Order) -> list[Event]:
                     customer=command.customer,
                     address=command.address,
                     placed_at=command.placed_at,
+                    shipping=command.shipping,
+                    vat=command.vat,
                 )
             ]
         case _, Order(status=Status.NEW):

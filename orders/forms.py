@@ -1,4 +1,12 @@
+import re
+from decimal import Decimal
+
 from django import forms
+
+from shipping.forms import CountryChoiceField
+
+# A shipping choice as the page offers it: the method's id and the price shown, "3@4.90".
+SHIPPING_CHOICE = re.compile(r"(\d{1,9})@(\d{1,10}\.\d{2})")
 
 
 class CheckoutForm(forms.Form):
@@ -34,11 +42,14 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
         error_messages={"required": "Enter your postal code."},
     )
-    country = forms.CharField(
-        label="Country",
-        max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "country-name"}),
-        error_messages={"required": "Enter your country."},
+    country = CountryChoiceField(
+        label="Country", error_messages={"required": "Choose your country."}
+    )
+    shipping_method = forms.CharField(
+        label="Shipping method",
+        required=False,
+        max_length=40,
+        widget=forms.HiddenInput,  # drawn as a radio group by the template
     )
     command_id = forms.UUIDField(widget=forms.HiddenInput)
     expected_total = forms.DecimalField(
@@ -46,6 +57,7 @@ class CheckoutForm(forms.Form):
     )
 
     HIDDEN = ("command_id", "expected_total")
+    ADDRESS = ("email", "full_name", "address", "city", "postal_code", "country")
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -55,3 +67,16 @@ class CheckoutForm(forms.Form):
     def is_stale(self) -> bool:
         """The hidden fields were missing or forged: the form did not come from our page."""
         return any(name in self.errors for name in self.HIDDEN)
+
+    def clean_shipping_method(self) -> tuple[int, Decimal] | None:
+        """The method id and the price the page showed for it; None when none was chosen."""
+        value = self.cleaned_data["shipping_method"]
+        if not value:
+            return None
+        match = SHIPPING_CHOICE.fullmatch(value)
+        if match is None:
+            raise forms.ValidationError("Choose one of the shipping methods offered.")
+        return int(match[1]), Decimal(match[2])
+
+    def address_fields(self):
+        return [self[name] for name in self.ADDRESS]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from shop.money import Money
+from shop.money import Money, VatLine
 
 
 class OrderSummary(models.Model):
@@ -42,6 +42,17 @@ class OrderSummary(models.Model):
     coupon_code = models.CharField(max_length=64, blank=True)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
     discount = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_method = models.CharField(
+        max_length=100, blank=True, help_text="The shipping method's name at checkout."
+    )
+    shipping_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What shipping charged, VAT included; empty for orders placed before shipping.",
+    )
+    shipping_estimate = models.CharField(max_length=100, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     item_count = models.PositiveIntegerField(default=0)
@@ -87,6 +98,47 @@ class OrderSummary(models.Model):
     def total_money(self) -> Money:
         return self.money(self.total)
 
+    @property
+    def shipping_money(self) -> Money | None:
+        return None if self.shipping_price is None else self.money(self.shipping_price)
+
+    @property
+    def country_name(self) -> str:
+        from shipping.services import country_name
+
+        return country_name(self.country)
+
+
+class OrderVat(models.Model):
+    """The VAT an order's total included at one rate, as it was charged."""
+
+    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="vat")
+    rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    gross = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What the order charged at this rate."
+    )
+    vat = models.DecimalField(max_digits=12, decimal_places=2, help_text="The VAT in it.")
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        verbose_name = "VAT per rate"
+        verbose_name_plural = "VAT per rate"
+        ordering = ["order", "rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "rate"], name="ordervat_order_rate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.line)
+
+    @property
+    def line(self) -> VatLine:
+        return VatLine(
+            rate=Decimal(self.rate),
+            gross=Money(Decimal(self.gross), self.currency),
+            vat=Money(Decimal(self.vat), self.currency),
+        )
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="lines")
@@ -99,6 +151,13 @@ class OrderLine(models.Model):
         max_digits=12, decimal_places=2, help_text="The catalog price at checkout."
     )
     currency = models.CharField(max_length=3)
+    vat_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The VAT rate charged, percent; empty for orders placed before VAT.",
+    )
 
     class Meta:
         verbose_name = "order line"

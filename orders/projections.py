@@ -5,7 +5,7 @@ version: an event seen again changes nothing.
 """
 
 from orders.domain import OrderCancelled, OrderClaimed, OrderPaid, OrderPlaced, OrderShipped
-from orders.models import OrderLine, OrderSummary
+from orders.models import OrderLine, OrderSummary, OrderVat
 from shop.eventstore import RecordedEvent
 from shop.projections import Change, StreamRow, Upsert
 
@@ -18,7 +18,7 @@ STATUS_AFTER = {
 
 def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
     match event:
-        case OrderPlaced(customer=customer, address=address):
+        case OrderPlaced(customer=customer, address=address, shipping=shipping):
             placed = {
                 "status": OrderSummary.Status.PLACED,
                 "customer_id": customer.user_id,
@@ -33,23 +33,42 @@ def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
                 "coupon_code": event.coupon_code or "",
                 "subtotal": event.subtotal.amount,
                 "discount": event.discount.amount,
+                "shipping_method": shipping.method if shipping else "",
+                "shipping_price": shipping.price.amount if shipping else None,
+                "shipping_estimate": shipping.estimate if shipping else "",
                 "total": event.total.amount,
                 "currency": event.currency,
                 "item_count": sum(line.quantity for line in event.lines),
                 "placed_at": event.placed_at,
             }
-            return StreamRow(set=placed), *(
-                Upsert(
-                    OrderLine,
-                    {"order_id": recorded.stream_id, "product_id": line.product_id},
-                    {
-                        "name": line.name,
-                        "quantity": line.quantity,
-                        "unit_price": line.unit_price.amount,
-                        "currency": line.unit_price.currency,
-                    },
-                )
-                for line in event.lines
+            return (
+                StreamRow(set=placed),
+                *(
+                    Upsert(
+                        OrderLine,
+                        {"order_id": recorded.stream_id, "product_id": line.product_id},
+                        {
+                            "name": line.name,
+                            "quantity": line.quantity,
+                            "unit_price": line.unit_price.amount,
+                            "currency": line.unit_price.currency,
+                            "vat_rate": line.vat_rate,
+                        },
+                    )
+                    for line in event.lines
+                ),
+                *(
+                    Upsert(
+                        OrderVat,
+                        {"order_id": recorded.stream_id, "rate": vat.rate},
+                        {
+                            "gross": vat.gross.amount,
+                            "vat": vat.vat.amount,
+                            "currency": event.currency,
+                        },
+                    )
+                    for vat in event.vat
+                ),
             )
         case OrderPaid() | OrderShipped() | OrderCancelled():
             return (StreamRow(set={"status": STATUS_AFTER[type(event)]}),)

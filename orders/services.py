@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
@@ -30,9 +31,11 @@ from catalog.domain import ProductError
 from catalog.services import PRODUCT
 from orders import domain
 from orders.models import CheckoutCommand
+from shipping import services as shipping
+from shipping.rates import MethodTerms, ShippingOffer
 from shop.aggregates import CommandContext, Decider, Outcome
 from shop.eventstore import ConcurrencyError
-from shop.money import Money
+from shop.money import Money, TaxClass
 from shop.unitofwork import Lock, UnitOfWork, execute, run
 
 ORDER = Decider(
@@ -62,6 +65,7 @@ class QuoteLine:
     unit_price: Money  # the catalog price now
     added_price: Money  # the price when it went into the cart
     available: bool
+    vat_rate: Decimal | None = None
 
     @property
     def total(self) -> Money:
@@ -79,11 +83,22 @@ class QuoteLine:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quote:
     lines: tuple[QuoteLine, ...]
-    totals: Totals
+    totals: Totals  # with the chosen method's shipping, once there is one
+    country: str = ""  # where to, once known (an ISO code)
+    offers: tuple[ShippingOffer, ...] = ()  # the methods serving that country, priced
+    chosen: ShippingOffer | None = None
 
     @property
     def is_empty(self) -> bool:
         return not self.lines
+
+    @property
+    def estimate(self) -> ShippingOffer | None:
+        """The cheapest offer: the cart's shipping estimate."""
+        return min(self.offers, key=lambda offer: offer.price.amount, default=None)
+
+    def offer(self, method_id: int | None) -> ShippingOffer | None:
+        return next((o for o in self.offers if o.method_id == method_id), None)
 
     @property
     def price_changes(self) -> list[QuoteLine]:
@@ -98,13 +113,58 @@ def _coupon_terms(code: str | None) -> tuple[Coupon | None, CouponTerms | None]:
 
 
 def _totals(
-    lines: Iterable[tuple[int, Money]], coupon: CouponTerms | None, now: datetime
+    lines: Iterable[tuple[int, Money, Decimal | None]],
+    coupon: CouponTerms | None,
+    now: datetime,
+    shipping: Money | None = None,
 ) -> Totals:
-    return cart_totals(lines, currency=settings.SHOP_CURRENCY, coupon=coupon, now=now)
+    return cart_totals(
+        lines, currency=settings.SHOP_CURRENCY, coupon=coupon, now=now, shipping=shipping
+    )
 
 
-def order_quote(*, cart_id: UUID | None) -> Quote:
-    """The open cart priced as checkout would price it now (from the read models)."""
+def _shipping_for(
+    methods: list[MethodTerms],
+    method_id: int | None,
+    expected: Money | None,
+    *,
+    goods_total: Money,
+    weight_grams: int,
+    country: str,
+) -> domain.Shipping:
+    """The chosen method's charge for these goods (the first offered when none was chosen).
+
+    Refuses a method that does not ship there (any more), cannot carry the goods, or whose
+    price is not the one the shopper was shown.
+    """
+    offered = [
+        (method, price)
+        for method in methods
+        if (price := method.price_for(goods_total=goods_total, weight_grams=weight_grams))
+        is not None
+    ]
+    if not offered:
+        name = shipping.country_name(country) or "that country"
+        raise domain.ShippingUnavailable(f"Sorry, we do not ship to {name}.")
+    if method_id is None:
+        method, price = offered[0]
+    else:
+        found = next(((m, p) for m, p in offered if m.id == method_id), None)
+        if found is None:
+            raise domain.ShippingUnavailable()
+        method, price = found
+    if expected is not None and expected != price:
+        raise domain.ShippingPriceChanged(method.name, price)
+    return domain.Shipping(
+        method_id=method.id, method=method.name, price=price, estimate=method.estimate
+    )
+
+
+def order_quote(*, cart_id: UUID | None, country: str = "", method_id: int | None = None) -> Quote:
+    """The open cart priced as checkout would price it now (from the read models): for a
+    ``country``, the methods that ship there with their prices, and the chosen one's
+    shipping in the totals: ``method_id``'s when it is offered, the first offered without one.
+    """
     summary = (
         CartSummary.objects.filter(cart_id=cart_id, status=CartSummary.Status.OPEN).first()
         if cart_id
@@ -113,6 +173,7 @@ def order_quote(*, cart_id: UUID | None) -> Quote:
     cart_lines = (
         list(CartLine.objects.filter(cart=summary).select_related("product")) if summary else []
     )
+    rates = shipping.vat_rates(country)
     lines = tuple(
         QuoteLine(
             product_id=line.product_id,
@@ -121,12 +182,31 @@ def order_quote(*, cart_id: UUID | None) -> Quote:
             unit_price=line.product.unit_price,
             added_price=line.added_price,
             available=line.product.is_listed,
+            vat_rate=rates.get(TaxClass(line.product.tax_class)),
         )
         for line in cart_lines
     )
     _, terms = _coupon_terms(summary.coupon_code if summary else None)
-    totals = _totals(((line.quantity, line.unit_price) for line in lines), terms, timezone.now())
-    return Quote(lines=lines, totals=totals)
+    now = timezone.now()
+    priced = [(line.quantity, line.unit_price, line.vat_rate) for line in lines]
+    totals = _totals(priced, terms, now)
+    code = shipping.country_code(country)
+    if not lines or not code:
+        return Quote(lines=lines, totals=totals, country=code)
+    offers = tuple(
+        shipping.offers(
+            country=code,
+            goods_total=totals.goods_total,
+            weight_grams=shipping.cart_weight(cart_lines),
+        )
+    )
+    if method_id is None:  # the first method offered, until the shopper chooses
+        chosen = offers[0] if offers else None
+    else:
+        chosen = next((o for o in offers if o.method_id == method_id), None)
+    if chosen is not None:
+        totals = _totals(priced, terms, now, chosen.price)
+    return Quote(lines=lines, totals=totals, country=code, offers=offers, chosen=chosen)
 
 
 # --- Checkout ------------------------------------------------------------------------------
@@ -147,14 +227,25 @@ def order_checkout(
     address: domain.Address,
     context: CommandContext,
     expected_total: Money | None = None,
+    shipping_method: int | None = None,
+    expected_shipping: Money | None = None,
 ) -> Checkout:
     """Check the cart out into a new order, reserving stock and redeeming its coupon.
 
     One transaction: ``CartCheckedOut``, ``OrderPlaced``, ``StockReserved`` on every product
     and ``CouponRedeemed``, or nothing at all. The same ``command_id`` returns the order it
     placed the first time. Raises one of ``CHECKOUT_REFUSALS``.
+
+    The order ships by ``shipping_method`` (refused unless it ships to the address and
+    charges ``expected_shipping``, when given: re-checked here, whatever the page showed);
+    without one, by the first method that ships there. ``expected_total`` is the goods'
+    total the shopper saw (after the discount, before shipping). VAT is charged at the
+    address's country's rates for each product's tax class.
     """
     order_id = uuid.uuid4()
+    # Configuration rows, not streams: read once, not on every attempt.
+    methods = shipping.methods_for(address.country)
+    rates = shipping.vat_rates(address.country)
 
     def work(uow: UnitOfWork) -> Checkout:
         done = CheckoutCommand.objects.filter(command_id=command_id).first()
@@ -183,18 +274,29 @@ def order_checkout(
                 name=products[line.product_id].state.name,
                 quantity=line.quantity,
                 unit_price=products[line.product_id].state.price,
+                vat_rate=rates.get(products[line.product_id].state.tax_class),
             )
             for line in cart_lines
         )
         coupon, terms = _coupon_terms(code)
-        totals = _totals(((line.quantity, line.unit_price) for line in lines), terms, now)
+        priced = [(line.quantity, line.unit_price, line.vat_rate) for line in lines]
+        goods = _totals(priced, terms, now)
+        charge = _shipping_for(
+            methods,
+            shipping_method,
+            expected_shipping,
+            goods_total=goods.goods_total,
+            weight_grams=shipping.cart_weight(cart_lines),
+            country=address.country,
+        )
+        totals = _totals(priced, terms, now, charge.price)
         if totals.coupon_applies:  # the coupon's stream refuses it when it is used up
             usage = uow.load(COUPON, coupon.stream_id)
             redeem = coupons.RedeemCoupon(
                 code=coupon.code, order_id=order_id, max_redemptions=coupon.max_redemptions
             )
             uow.decide(usage, redeem)
-        if expected_total is not None and expected_total != totals.total:
+        if expected_total is not None and expected_total != totals.goods_total:
             raise domain.TotalChanged(totals.total)
 
         place = domain.PlaceOrder(
@@ -208,6 +310,8 @@ def order_checkout(
             customer=customer,
             address=address,
             placed_at=now,
+            shipping=charge,
+            vat=totals.vat,
         )
         uow.decide(order, place)
         for line in cart_lines:

@@ -6,14 +6,21 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from carts.session import current_cart_id, forget_cart
+from carts.session import (
+    current_cart_id,
+    forget_cart,
+    remember_shipping_country,
+    shipping_country,
+)
 from orders import domain, services
 from orders.forms import CheckoutForm
 from orders.models import OrderSummary
 from orders.session import guest_orders, guest_shopper
+from shipping.services import country_name, method_exists
 from shop.money import Money
 from shop.web import SHOPPER_KEY, actor_of, command_context
 
+UNKNOWN_METHOD = "There is no such shipping method. Please choose one of those offered."
 STALE_FORM = "This checkout form is out of date. Please review your order and place it again."
 
 
@@ -31,32 +38,56 @@ def visible_orders(request) -> QuerySet[OrderSummary]:
     return orders.filter(mine)
 
 
-def _fresh_form(request, quote) -> CheckoutForm:
-    initial = {"command_id": uuid.uuid4(), "expected_total": quote.totals.total.amount}
-    if request.user.is_authenticated:
+def _fresh_form(request, quote, data=None) -> CheckoutForm:
+    initial = {name: value for name, value in (data or {}).items() if name in CheckoutForm.ADDRESS}
+    if not initial.get("email") and request.user.is_authenticated:
         initial["email"] = request.user.email
+    if not initial.get("country"):
+        initial["country"] = shipping_country(request)
+    initial["command_id"] = uuid.uuid4()
+    initial["expected_total"] = quote.totals.goods_total.amount
     return CheckoutForm(initial=initial)
 
 
-def _page(request, form, quote, status=200):
-    """The checkout page; for htmx, its summary and form out of band, with the messages."""
+def _page(request, form, quote, status=200, *, shipping_step=False, shipping_error=""):
+    """The checkout page: the address, then (``shipping_step``) the methods serving it. For
+    htmx, its summary and form out of band, with the messages."""
+    context = {
+        "form": form,
+        "quote": quote,
+        "shipping_step": shipping_step and bool(quote.country),
+        "shipping_error": shipping_error or _first(form.errors.get("shipping_method")),
+    }
     template = "orders/checkout.html#checkout-update" if request.htmx else "orders/checkout.html"
-    return render(request, template, {"form": form, "quote": quote}, status=status)
+    return render(request, template, context, status=status)
 
 
-def _refuse(request, quote, message: str, *, status: int):
+def _first(errors) -> str:
+    return errors[0] if errors else ""
+
+
+def _refuse(request, quote, message: str, *, status: int, shipping: bool = False):
     """The checkout page again, as the shopper filled it in, with ``message`` at the top of
-    the form and in the messages region: what they typed is kept, the hidden fields are
-    fresh (a new command id, the total shown now), so the next press places the order they
+    the form (or, for the ``shipping`` method, in its fieldset) and in the messages region:
+    what they typed is kept, the hidden fields are fresh (a new command id, the total shown
+    now), and the methods are those offered now, so the next press places the order they
     see. Nothing is stored."""
     data = request.POST.copy()
     data["command_id"] = str(uuid.uuid4())
-    data["expected_total"] = str(quote.totals.total.amount)
+    data["expected_total"] = str(quote.totals.goods_total.amount)
     form = CheckoutForm(data)
     form.is_valid()  # the visible fields' own errors show too
-    form.add_error(None, message)
+    if not shipping:
+        form.add_error(None, message)
     messages.error(request, message)
-    return _page(request, form, quote, status=status)
+    return _page(
+        request,
+        form,
+        quote,
+        status=status,
+        shipping_step=bool(quote.offers),
+        shipping_error=message if shipping else "",
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -71,21 +102,41 @@ def checkout(request):
 
 
 def place_order(request):
-    """Refusals answer with the checkout page, the form as filled in and the message beside
-    its field (a whole-form problem at the top of the form): 422 for a form that did not come
-    from our page (forged or missing hidden fields) or an invalid field, 409 for a conflict
-    (an empty cart, a total changed since the page was shown, a reused command id)."""
+    """Two steps of one form: "Continue to shipping" (``step=shipping``) shows the methods
+    that ship to the address; "Place order" checks the order out with the chosen one.
+
+    Refusals answer with the checkout page, the form as filled in and the message beside
+    its field (a whole-form problem at the top of the form, a shipping one in the shipping
+    methods' fieldset): 422 for a form that did not come from our page (forged or missing
+    hidden fields, a shipping choice that is not one of ours) or an invalid field, 409 for a
+    conflict (an empty cart, a total or a shipping price changed since the page was shown,
+    a method that no longer ships there, a reused command id)."""
     form = CheckoutForm(request.POST)
     cart_id = current_cart_id(request)
-    if not form.is_valid():
-        quote = services.order_quote(cart_id=cart_id)
+    valid = form.is_valid()
+    data = form.cleaned_data
+    choice = data.get("shipping_method")
+    country = data.get("country", "")
+    step = request.POST.get("step") == "shipping"
+    if not valid or choice is None or step:
+        quote = services.order_quote(
+            cart_id=cart_id, country=country, method_id=choice[0] if choice else None
+        )
         if quote.is_empty:
             return _refuse(request, quote, str(domain.NothingToCheckOut()), status=409)
         if form.is_stale:
             return _refuse(request, quote, STALE_FORM, status=422)
-        return _page(request, form, quote, status=422)
-    data = form.cleaned_data
+        if not valid:
+            return _page(request, form, quote, status=422, shipping_step=bool(quote.offers))
+        remember_shipping_country(request, quote.country)
+        if not quote.offers:
+            form.add_error("country", f"Sorry, we do not ship to {country_name(country)}.")
+            return _page(request, form, quote, status=422)
+        if step:
+            return _page(request, _fresh_form(request, quote, data), quote, shipping_step=True)
+        return _refuse(request, quote, "Choose a shipping method.", status=422, shipping=True)
     expected = data["expected_total"]
+    currency = settings.SHOP_CURRENCY
     try:
         placed = services.order_checkout(
             cart_id=cart_id,
@@ -103,14 +154,20 @@ def place_order(request):
                 country=data["country"],
             ),
             context=command_context(request, data["command_id"]),
-            expected_total=None if expected is None else Money(expected, settings.SHOP_CURRENCY),
+            expected_total=None if expected is None else Money(expected, currency),
+            shipping_method=choice[0],
+            expected_shipping=Money(choice[1], currency),
         )
     except services.CHECKOUT_REFUSALS as error:
-        quote = services.order_quote(cart_id=cart_id)
-        return _refuse(request, quote, str(error), status=409)
+        quote = services.order_quote(cart_id=cart_id, country=country, method_id=choice[0])
+        status, message = 409, str(error)
+        if isinstance(error, domain.ShippingUnavailable) and not method_exists(choice[0]):
+            status, message = 422, UNKNOWN_METHOD  # no such method: not our page's value
+        shipping = isinstance(error, domain.ShippingUnavailable | domain.ShippingPriceChanged)
+        return _refuse(request, quote, message, status=status, shipping=shipping)
     order = visible_orders(request).filter(order_id=placed.order_id).first()
     if order is None:  # a command id from someone else's checkout
-        quote = services.order_quote(cart_id=cart_id)
+        quote = services.order_quote(cart_id=cart_id, country=country)
         return _refuse(request, quote, STALE_FORM, status=409)
     if cart_id == order.cart_id:
         forget_cart(request)
@@ -123,6 +180,7 @@ def order_detail(request, order_id):
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "vat": [row.line for row in order.vat.all()],
         "is_customer": order.customer_id == request.user.pk
         or order.placed_by == f"guest:{request.session.get(SHOPPER_KEY)}",
     }

@@ -30,8 +30,10 @@ PAGES = [
         "/shipping-and-returns/",
         "Shipping and returns",
         "<h2>Shipping</h2><p>Orders placed before 14:00 on a working day leave our roastery the "
-        "same day. Delivery within the EU takes 2–5 working days; shipping is free above "
-        "40.00 EUR and 4.90 EUR below.</p>"
+        "same day. Within the EU, Standard shipping (2–4 working days) costs 4.90 EUR and is "
+        "free from 50.00 EUR of goods; Express (1–2 working days) costs 9.90 EUR. We ship "
+        "everywhere else by Standard for 14.90 EUR (5–10 working days). Prices include "
+        "VAT.</p>"
         "<h2>Returns</h2><p>Changed your mind? Send unopened goods back within 30 days for a "
         "full refund. Opened coffee and tea cannot be returned for hygiene reasons, but if "
         "something arrives damaged or is not what you ordered, write to us and we will "

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "catalog",
     "carts",
     "orders",
+    "shipping",
     "accounts",
     "insight",
     "subscriptions",
@@ -118,6 +119,7 @@ INSTALLED_APPS = [
     "django.contrib.flatpages",  # contact, shipping and returns, privacy, terms
     "django.contrib.sitemaps",
     "django_htmx",
+    "django_countries",
     "axes",
 ]
 

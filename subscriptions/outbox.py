@@ -51,7 +51,14 @@ def _order_placed(e) -> dict[str, Any]:
         ],
         "subtotal": _money(e.subtotal),
         "discount": _money(e.discount),
+        "shipping": None
+        if e.shipping is None
+        else {"method": e.shipping.method, "price": _money(e.shipping.price)},
         "total": _money(e.total),
+        "vat": [
+            {"rate": str(line.rate), "gross": _money(line.gross), "vat": _money(line.vat)}
+            for line in e.vat
+        ],
         "currency": e.currency,
         "coupon_code": e.coupon_code,
         "placed_at": e.placed_at,

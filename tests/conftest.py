@@ -58,3 +58,24 @@ def _fresh_recent_states():
     recent_states.clear()
     yield
     recent_states.clear()
+
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _shop_shipping(request):
+    """Every test with a database has the demo's shipping methods and VAT rates, as a shop
+    has its configuration (``shipping/demo.py``): EU Standard and Express, Standard
+    everywhere else; Germany's 7 % and 19 % for every country. Tests change them as they
+    need."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        DB_FIXTURES & set(request.fixturenames)
+    ):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from shipping.demo import seed_shipping
+
+    seed_shipping()
+    yield

@@ -9,6 +9,7 @@ from carts.session import SESSION_KEY
 from catalog.models import Category, Product
 from catalog.services import product_list, shop_money
 from shop.aggregates import CommandContext
+from shop.money import TaxClass
 
 SYSTEM = CommandContext(actor="system:tests")
 
@@ -34,6 +35,7 @@ class ProductFactory(factory.Factory):
     description = "A product made for tests."
     price = Decimal("10.00")
     stock = 50
+    tax_class = TaxClass.STANDARD
 
     @classmethod
     def _create(cls, model_class, **kwargs):
@@ -45,6 +47,7 @@ class ProductFactory(factory.Factory):
             price=shop_money(kwargs["price"]),
             stock=kwargs["stock"],
             context=SYSTEM,
+            tax_class=TaxClass(kwargs["tax_class"]),
         )
         return Product.objects.get(id=product_id)
 
@@ -80,6 +83,26 @@ def cart_id_of(client):
     return client.session.get(SESSION_KEY)
 
 
+def checkout_fields(client, address, *, method=None):
+    """Walk the checkout's two steps for ``address`` and return what "Place order" posts
+    besides the address: the hidden fields and the chosen shipping method's radio value
+    (the first offered, or the one named ``method``)."""
+    page = client.get("/checkout/")
+    assert page.status_code == 200, page.status_code
+    first = page.context["form"]
+    hidden = {name: str(first.initial[name]) for name in ("command_id", "expected_total")}
+    step = client.post("/checkout/", {**address, **hidden, "step": "shipping"})
+    assert step.status_code == 200, step.status_code
+    quote = step.context["quote"]
+    offer = quote.chosen if method is None else next(o for o in quote.offers if o.name == method)
+    form = step.context["form"]
+    return {
+        "command_id": str(form.initial["command_id"]),
+        "expected_total": str(form.initial["expected_total"]),
+        "shipping_method": offer.choice,
+    }
+
+
 __all__ = [
     "CART_ACTIONS",
     "PASSWORD",
@@ -88,5 +111,6 @@ __all__ = [
     "add_to_cart",
     "cart_id_of",
     "cart_services",
+    "checkout_fields",
     "sign_up",
 ]

@@ -24,13 +24,14 @@ from carts.services import (
     cart_remove_coupon,
     cart_remove_item,
 )
-from catalog.domain import ProductError
+from catalog.domain import ChangeTaxClass, ProductError
 from catalog.models import Product
 from catalog.services import (
     product_adjust_stock,
     product_change_details,
     product_change_price,
     product_delist,
+    product_edit,
     product_list,
     product_relist,
 )
@@ -45,7 +46,7 @@ from orders.services import (
 from shop.aggregates import CommandContext
 from shop.eventstore import events_appended, to_recorded
 from shop.models import Event
-from shop.money import Money
+from shop.money import Money, TaxClass
 from shop.unitofwork import execute, load_state
 
 
@@ -129,6 +130,7 @@ ARGUMENTS = {
     "delist": (A_PRODUCT,),
     "relist": (A_PRODUCT,),
     "rename": (A_PRODUCT, st.sampled_from(["Renamed", "Kenya AA"])),
+    "tax": (A_PRODUCT, st.sampled_from(list(TaxClass))),  # staff change its tax class
 }
 # Shoppers mostly add (most other steps need a line), and change their minds often.
 KINDS = [*["add"] * 6, *["change", "remove", "checkout"] * 2, *ARGUMENTS]
@@ -257,6 +259,12 @@ class Shop:
                 product_delist(product_id=self.products[product], context=shopper("user:staff"))
             case "relist", (product,):
                 product_relist(product_id=self.products[product], context=shopper("user:staff"))
+            case "tax", (product, tax_class):
+                product_edit(
+                    product_id=self.products[product],
+                    commands=[ChangeTaxClass(tax_class=tax_class)],
+                    context=shopper("user:staff"),
+                )
             case "rename", (product, name):
                 current = self.product(product)
                 product_change_details(

@@ -33,6 +33,7 @@ def buy(page, url: str) -> None:
     expect(page.get_by_role("link", name="Cart (1)")).to_be_visible()
     page.goto(url + "/checkout/")
     fill_checkout(page)
+    page.get_by_role("button", name="Continue to shipping").click()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
 

@@ -79,10 +79,14 @@ def test_hundred_checkouts_of_ten_units_through_two_processes(two_app_hosts):
         assert added.status == 302
         page = shopper.get("/checkout/")
         assert page.status == 200
+        hidden = {k: shopper.hidden(page.body, k) for k in ("command_id", "expected_total")}
+        step = shopper.post("/checkout/", {**ADDRESS, **hidden, "step": "shipping"})
+        assert step.status == 200  # the shipping methods for the address
         form = {
             **ADDRESS,
-            "command_id": shopper.hidden(page.body, "command_id"),
-            "expected_total": shopper.hidden(page.body, "expected_total"),
+            "command_id": shopper.hidden(step.body, "command_id"),
+            "expected_total": shopper.hidden(step.body, "expected_total"),
+            "shipping_method": shopper.checked(step.body, "shipping_method"),
         }
         shoppers.append((shopper, form))
 

@@ -26,7 +26,7 @@ from orders.models import OrderSummary
 from orders.services import order_checkout
 from shop.models import Event
 from shop.unitofwork import execute, load_state
-from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
+from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of, checkout_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -130,10 +130,9 @@ def test_the_same_cart_from_two_requests_at_once_places_one_order():
     product = ProductFactory(name="Double Click", stock=10)
     first = Client()
     add_to_cart(first, product, 2)
-    form = first.get("/checkout/").context["form"].initial
     second = Client()
     second.cookies = first.cookies  # the same browser session, two requests
-    data = {**FORM, "command_id": str(form["command_id"]), "expected_total": "20.00"}
+    data = {**FORM, **checkout_fields(first, FORM)}
 
     responses = race([lambda c=c: c.post("/checkout/", data) for c in (first, second)])
 

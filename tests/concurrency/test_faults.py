@@ -16,7 +16,7 @@ from orders.models import OrderSummary
 from shop import eventstore
 from shop.eventstore import events_appended
 from shop.models import Event
-from tests.factories import ProductFactory, add_to_cart
+from tests.factories import ProductFactory, add_to_cart, checkout_fields
 from tests.integration.test_checkout import ADDRESS
 from tests.support.proxy import TcpProxy
 from tests.support.servers import ShopClient, ShopServer, free_port
@@ -39,11 +39,7 @@ def test_connection_terminated_mid_checkout_then_the_same_form_places_one_order(
     product = ProductFactory(name="Fragile Teapot", stock=3)
     shopper = Client(raise_request_exception=False)
     add_to_cart(shopper, product, 1)
-    page = shopper.get("/checkout/")
-    form = {
-        **ADDRESS,
-        **{name: page.context["form"][name].value() for name in ("command_id", "expected_total")},
-    }
+    form = {**ADDRESS, **checkout_fields(shopper, ADDRESS)}
 
     def kill_my_connection(sender, events, **kwargs):
         if any(e.event_type == "OrderPlaced" for e in events):

@@ -20,7 +20,7 @@ from orders.services import order_checkout
 from shop import eventstore
 from shop.models import Event
 from shop.unitofwork import execute
-from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of
+from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of, checkout_fields
 from tests.subscribing import drain
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ ADDRESS = {
     "address": "12 St James's Square",
     "city": "London",
     "postal_code": "SW1Y 4JH",
-    "country": "United Kingdom",
+    "country": "Germany",  # a country's name is taken as well as its code (DE)
 }
 
 
@@ -45,15 +45,9 @@ def assam():
     return ProductFactory(name="Assam Breakfast", price=Decimal("6.40"), stock=3)
 
 
-def checkout_form(client):
-    """GET /checkout/ and return the hidden fields it rendered."""
-    response = client.get("/checkout/")
-    assert response.status_code == 200
-    form = response.context["form"]
-    return {
-        "command_id": str(form.initial["command_id"]),
-        "expected_total": str(form.initial["expected_total"]),
-    }
+def checkout_form(client, address=ADDRESS, **kwargs):
+    """Walk to the checkout's second step; return its hidden fields and shipping choice."""
+    return checkout_fields(client, address, **kwargs)
 
 
 def place(client, **overrides):
@@ -93,10 +87,19 @@ class TestCheckoutPage:
         assert "38.80 EUR" in html  # 2 × 16.20 + 6.40
         for label in ["Email", "Full name", "Address", "City", "Postal code", "Country"]:
             assert f">{label}</label>" in html
-        assert '<button type="submit">Place order</button>' in html
+        # The address first; the shipping methods come once the country is known.
+        assert '<button type="submit" name="step" value="shipping">Continue to shipping' in html
+        assert "Place order" not in html and "<legend>Shipping method</legend>" not in html
         assert 'type="hidden" name="command_id"' in html
         first = response.context["form"].initial["command_id"]
         assert client.get("/checkout/").context["form"].initial["command_id"] != first
+        hidden = {"command_id": first, "expected_total": "38.80"}
+        step = client.post("/checkout/", {**ADDRESS, **hidden, "step": "shipping"})
+        html = step.content.decode()
+        assert step.status_code == 200
+        assert "<legend>Shipping method</legend>" in html
+        assert '<button type="submit">Place order</button>' in html
+        assert 'value="Ada Lovelace"' in html  # the address stays, still editable
 
     def test_customer_gets_their_email_filled_in(self, client, kenya, django_user_model):
         user = django_user_model.objects.create_user("grace", "grace@example.com", "x")
@@ -148,7 +151,18 @@ class TestPlaceOrder:
         ]
         assert placed.subtotal == shop_money("38.80")
         assert placed.discount == shop_money("3.88")
-        assert placed.total == shop_money("34.92")
+        assert placed.shipping == domain.Shipping(
+            method_id=placed.shipping.method_id,
+            method="Standard",
+            price=shop_money("4.90"),
+            estimate="2–4 working days",
+        )
+        assert placed.total == shop_money("39.82")  # 38.80 − 3.88 + 4.90
+        # Both products pay the standard rate (19 % in Germany): 39.82 × 19/119 = 6.358…
+        assert [(v.rate, v.gross, v.vat) for v in placed.vat] == [
+            (Decimal(19), shop_money("39.82"), shop_money("6.36"))
+        ]
+        assert {line.vat_rate for line in placed.lines} == {Decimal(19)}
         assert placed.currency == "EUR" and placed.coupon_code == "WELCOME10"
         assert placed.customer.email == "ada@example.com" and placed.customer.user_id is None
         assert placed.customer.actor.startswith("guest:")
@@ -157,7 +171,7 @@ class TestPlaceOrder:
             address="12 St James's Square",
             city="London",
             postal_code="SW1Y 4JH",
-            country="United Kingdom",
+            country="DE",
         )
         assert placed.cart_id == cart_id
         reserved = {e.stream_id: e.data["quantity"] for e in new if e.event_type == "StockReserved"}
@@ -171,7 +185,9 @@ class TestPlaceOrder:
         assert coupon.redemptions == 1
         assert CartSummary.objects.get(cart_id=cart_id).status == "checked_out"
         order = OrderSummary.objects.get(order_id=order_id)
-        assert order.total == Decimal("34.92") and order.status == "placed"
+        assert order.total == Decimal("39.82") and order.status == "placed"
+        assert (order.shipping_method, order.shipping_price) == ("Standard", Decimal("4.90"))
+        assert [row.line for row in order.vat.all()] == list(placed.vat)
         assert order.lines.count() == 2
         command = CheckoutCommand.objects.get(command_id=data["command_id"])
         assert (command.order_id, command.cart_id) == (order_id, cart_id)
@@ -197,7 +213,7 @@ class TestPlaceOrder:
         add_to_cart(client, kenya, 1)
         product_change_price(product_id=kenya.id, price=shop_money("18.00"), context=SYSTEM)
         place(client)
-        assert OrderSummary.objects.get().total == Decimal("18.00")
+        assert OrderSummary.objects.get().total == Decimal("22.90")  # 18.00 + 4.90 shipping
 
     def test_a_price_change_after_the_page_was_shown_is_refused(self, client, kenya):
         add_to_cart(client, kenya, 1)
@@ -206,13 +222,15 @@ class TestPlaceOrder:
         before = Event.objects.count()
         response = client.post("/checkout/", data)
         assert response.status_code == 409
-        assert "the total is now 18.00 EUR" in response.content.decode()
+        assert "the total is now 22.90 EUR" in response.content.decode()  # + 4.90 shipping
         assert Event.objects.count() == before
         # The page shown again carries the new total: placing it now works.
         form = response.context["form"]
         fresh = {name: form[name].value() for name in form.HIDDEN}
         assert fresh["expected_total"] == "18.00" and fresh["command_id"] != data["command_id"]
-        retry = client.post("/checkout/", {**ADDRESS, **fresh})
+        # The method shown again (the one chosen) is still checked.
+        assert data["shipping_method"] == response.context["quote"].chosen.choice
+        retry = client.post("/checkout/", {**data, **fresh})
         assert retry.status_code == 302
 
     def test_a_refused_product_in_the_middle_leaves_no_event(self, client, kenya, assam):
@@ -269,8 +287,12 @@ class TestPlaceOrder:
     def test_totals_come_from_pricing(self, client, kenya):
         add_to_cart(client, kenya, 2)
         place(client)
-        expected = cart_totals([(2, kenya.unit_price)], currency="EUR")
-        assert OrderSummary.objects.get().total == expected.total.amount
+        expected = cart_totals(
+            [(2, kenya.unit_price, Decimal(19))], currency="EUR", shipping=shop_money("4.90")
+        )
+        order = OrderSummary.objects.get()
+        assert order.total == expected.total.amount == Decimal("37.30")
+        assert [row.line for row in order.vat.all()] == list(expected.vat)
 
 
 class TestIdempotency:
@@ -332,7 +354,7 @@ class TestBadInput:
         before = Event.objects.count()
         response, _ = place(client, **{field: ""})
         assert response.status_code == 422
-        assert "Enter your" in response.content.decode()
+        assert "Enter your" in response.text or "Choose your country." in response.text
         assert Event.objects.count() == before
 
     def test_bad_email(self, client, kenya):

@@ -66,6 +66,8 @@ FIELD_NAMES = [
     "city",
     "postal_code",
     "country",
+    "shipping_method",
+    "step",
     "line",
     "undo",
     "username",
@@ -252,6 +254,65 @@ def test_forms_are_found_for_every_command(shopper_forms):
     assert {"next", "product", "quantity"} <= set(forms["/cart/add/"])
     assert {"command_id", "expected_total"} <= set(forms["/checkout/"])
     assert "removal" in forms["/cart/undo/"]
+
+
+CHECKOUT_ADDRESS = {
+    "email": "fuzz@example.com",
+    "full_name": "Fuzz",
+    "address": "1 Road",
+    "city": "Berlin",
+    "postal_code": "10117",
+    "country": "DE",
+}
+
+
+def test_the_checkout_shipping_step_survives_hostile_fields(shopper):
+    """The second step's form (the address kept, the methods offered, hidden fields), each
+    field its own value or a hostile one: never a 500, a refusal stores nothing, and an
+    order is placed only with a shipping method and price the shop offers."""
+    from orders.models import OrderSummary
+
+    product = ProductFactory(name="Step Target", stock=1_000_000)
+
+    def second_step() -> dict[str, str]:
+        if not shopper.get("/cart/").context["lines"]:
+            add_to_cart(shopper, product, 1)
+        page = shopper.get("/checkout/")
+        hidden = {k: str(page.context["form"].initial[k]) for k in ("command_id", "expected_total")}
+        step = shopper.post("/checkout/", {**CHECKOUT_ADDRESS, **hidden, "step": "shipping"})
+        parser = PostForms("/checkout/")
+        parser.feed(step.content.decode())
+        fields = parser.forms["/checkout/"]
+        assert {"shipping_method", "command_id", "expected_total", "country"} <= set(fields)
+        fields.pop("step")  # the "Update shipping options" button; "Place order" has no name
+        return fields
+
+    fields = second_step()
+    offered = {
+        o.choice
+        for o in shopper.post("/checkout/", {**fields, "step": "shipping"}).context["quote"].offers
+    }
+
+    @FUZZ
+    @given(
+        names=st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=2),
+        values=st.lists(HOSTILE, min_size=2, max_size=2),
+        htmx=st.booleans(),
+    )
+    def check(names, values, htmx):
+        cases_tried["count"] += 1
+        data = second_step()
+        data.update(zip(names, values, strict=False))
+        before = Event.objects.count(), OrderSummary.objects.count()
+        headers = {"HX-Request": "true"} if htmx else {}
+        response = shopper.post("/checkout/", data, headers=headers)
+        assert response.status_code < 500, (data, response.content[:300])
+        if response.status_code >= 400:
+            assert (Event.objects.count(), OrderSummary.objects.count()) == before, data
+        if response.status_code == 302 and OrderSummary.objects.count() > before[1]:
+            assert data["shipping_method"] in offered, data
+
+    check()
 
 
 def test_the_fuzz_covers_the_shop():

@@ -95,7 +95,7 @@ class TestOrderList:
         order = order_by(client, product, 2)
         Client().post("/cart/add/", {"product": str(product.id), "quantity": 1})
         html = client.get("/orders/").content.decode()
-        assert order.number in html and "Placed" in html and "22.40 EUR" in html
+        assert order.number in html and "Placed" in html and "27.30 EUR" in html  # + 4.90 shipping
         assert 'hx-history="false"' in html
 
     def test_only_their_own(self, client, product, customer, django_user_model):

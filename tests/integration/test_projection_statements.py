@@ -29,6 +29,7 @@ READ_MODELS = {
     "catalog_product",
     "orders_ordersummary",
     "orders_orderline",
+    "orders_ordervat",
 }
 
 
@@ -75,13 +76,14 @@ def test_checkout_costs_one_projection_statement_per_stream(client, kenya, assam
     with CaptureQueriesContext(connection) as captured:
         response = client.post("/checkout/", data)
     assert response.status_code == 302
-    # The cart's summary; the order's summary and its two lines (one INSERT for both); each
-    # product; the coupon's redemptions.
+    # The cart's summary; the order's summary, its two lines (one INSERT for both) and its
+    # VAT per rate; each product; the coupon's redemptions.
     assert sorted(projection_writes(captured)) == sorted(
         [
             "carts_cartsummary",
             "orders_ordersummary",
             "orders_orderline",
+            "orders_ordervat",
             "catalog_product",
             "catalog_product",
             "carts_coupon",
@@ -91,5 +93,6 @@ def test_checkout_costs_one_projection_statement_per_stream(client, kenya, assam
     # Every statement of the checkout, the outbox's included: 31 before the projections
     # shared one writer, which creates a stream row with one INSERT instead of a SELECT and
     # an INSERT in a savepoint; one more for the guest's data key, which encrypts the order's
-    # personal fields (shop/personal.py).
-    assert len(captured) <= 29
+    # personal fields (shop/personal.py); three for shipping and VAT: the shipping methods
+    # and the VAT rates (one read each) and the order's VAT per rate.
+    assert len(captured) <= 32

@@ -23,6 +23,7 @@ from catalog.models import Product
 from shop import eventstore, projections, registry
 from shop.eventstore import to_recorded
 from shop.models import Event
+from shop.money import TaxClass
 from tests.journeys import JOURNEY, Shop
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,7 @@ def test_batch_replay_gives_the_rows_of_the_live_handlers(journey):
 
 # One journey that takes every path replay must get right.
 EVERY_PATH = [
+    ("tax", 0, TaxClass.REDUCED),  # two rates in one order: VAT per rate
     ("add v1", 1, 0, 2),
     ("add", 1, 1, 1),
     ("add", 1, 0, 1),
@@ -125,7 +127,7 @@ def test_a_journey_covers_what_replay_must_get_right():
         ("CouponApplied", 1),
         ("CouponRemoved", 1),
         ("CartCheckedOut", 1),
-        ("OrderPlaced", 1),
+        ("OrderPlaced", 2),
         ("OrderPaid", 1),
         ("OrderShipped", 1),
         ("OrderCancelled", 1),
@@ -137,6 +139,7 @@ def test_a_journey_covers_what_replay_must_get_right():
         ("StockReserved", 1),
         ("StockReleased", 1),
         ("ProductDelisted", 1),
+        ("ProductTaxClassChanged", 1),
     } <= kinds
     live = projected_rows()
     projections.rebuild()

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from carts.models import CartLine, Coupon
 from shop import eventstore, projections
 from shop.models import Event
+from tests import factories
 from tests.factories import CategoryFactory, ProductFactory, add_to_cart, cart_id_of
 
 pytestmark = pytest.mark.django_db
@@ -201,9 +202,9 @@ class TestRefusalsWithoutJavaScript:
 
 
 def checkout_fields(client) -> dict:
-    """The checkout form as the page renders it (hidden fields included), filled in."""
-    form = client.get("/checkout/").context["form"]
-    return {**CHECKOUT_ADDRESS, **{name: str(form[name].value()) for name in form.HIDDEN}}
+    """The checkout form as its second step renders it (hidden fields and the shipping
+    method chosen included), filled in."""
+    return {**CHECKOUT_ADDRESS, **factories.checkout_fields(client, CHECKOUT_ADDRESS)}
 
 
 CHECKOUT_ADDRESS = {
@@ -225,7 +226,7 @@ def assert_checkout_page_again(html: str, message: str) -> None:
     assert field_error(html, "checkout-error") == message
     assert f'<div class="message message-error">{message}</div>' in html
     assert 'value="Ada Lovelace"' in html and 'value="SW1Y 4JH"' in html
-    assert ">Place order</button>" in html
+    assert ">Place order</button>" in html or ">Continue to shipping</button>" in html
 
 
 class TestCheckoutRefusals:
@@ -251,14 +252,15 @@ class TestCheckoutRefusals:
         html = response.content.decode()
         assert response.status_code == 422
         assert_checkout_page_again(html, self.STALE)
-        assert "Kenya AA" in html and "<dt>Total</dt><dd>41.00 EUR</dd>" in html
+        # 41.00 of goods (the expected total) and 14.90 of shipping to the United Kingdom
+        assert "Kenya AA" in html and '<dt>Total</dt><dd id="checkout-total">55.90 EUR' in html
         form = response.context["form"]
         uuid.UUID(form["command_id"].value())  # a fresh, valid command id
         assert form["expected_total"].value() == "41.00"
         assert Event.objects.count() == before
         # the form shown again places the order
         fresh = {name: form[name].value() for name in form.HIDDEN}
-        assert client.post("/checkout/", {**CHECKOUT_ADDRESS, **fresh}).status_code == 302
+        assert client.post("/checkout/", {**data, **fresh}).status_code == 302
 
     def test_a_forged_hidden_field_and_a_missing_field_show_both(self, client, cart):
         data = {**checkout_fields(client), "command_id": "x", "city": ""}
@@ -280,10 +282,10 @@ class TestCheckoutRefusals:
         assert response.status_code == 409
         assert_checkout_page_again(
             html,
-            "Prices changed while you were checking out: the total is now 43.00 EUR. "
+            "Prices changed while you were checking out: the total is now 57.90 EUR. "
             "Please review your order and place it again.",
         )
-        assert "<dt>Total</dt><dd>43.00 EUR</dd>" in html
+        assert '<dt>Total</dt><dd id="checkout-total">57.90 EUR</dd>' in html
         assert 'name="expected_total" value="43.00"' in html
         assert Event.objects.count() == before
 
@@ -295,7 +297,7 @@ class TestCheckoutRefusals:
         assert response.status_code == 409
         html = response.content.decode()
         assert_checkout_page_again(html, field_error(html, "checkout-error"))
-        assert "the total is now 50.00 EUR" in field_error(html, "checkout-error")
+        assert "the total is now 64.90 EUR" in field_error(html, "checkout-error")
         assert Event.objects.count() == before
 
     @pytest.mark.parametrize("forged", [{}, {"command_id": "forged"}])

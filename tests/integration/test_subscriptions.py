@@ -18,7 +18,7 @@ from orders.services import order_checkout, order_mark_paid, order_mark_shipped
 from shop.models import Event
 from subscriptions import core, emails, locks, outbox, reminders
 from subscriptions.models import Checkpoint, Email, EmailConsent, OutboxMessage, ParkedEvent
-from tests.factories import SYSTEM, ProductFactory, add_to_cart
+from tests.factories import SYSTEM, ProductFactory, add_to_cart, checkout_fields
 from tests.journeys import staff_user
 from tests.subscribing import drain, safe_mark
 
@@ -64,6 +64,11 @@ class TestOrderEmails:
             f"Your Bean & Leaf order {number} is on its way",
         ]
         assert all(m.to == ["ada@example.com"] for m in mail.outbox)
+        confirmation = mail.outbox[0].body
+        assert "Subtotal: 16.20 EUR\nShipping (Standard): 14.90 EUR\nTotal: 31.10 EUR\n" in (
+            confirmation
+        )
+        assert "incl. VAT 19 %: 4.97 EUR" in confirmation  # 31.10 × 19/119 = 4.965…
         assert mail.outbox[0].extra_headers["Message-ID"] == (
             f"<order-confirmation.{order_id}@bean-and-leaf>"
         )
@@ -135,20 +140,17 @@ class TestConfirmationPage:
     def test_says_a_confirmation_will_be_sent_never_that_it_was(self, client, kenya, settings):
         settings.MAILERS = REFUSING
         add_to_cart(client, kenya, 1)
-        page = client.get("/checkout/")
-        form = page.context["form"]
+        address = {
+            "email": "ada@example.com",
+            "full_name": "Ada",
+            "address": "1 Road",
+            "city": "London",
+            "postal_code": "N1",
+            "country": "GB",
+        }
         response = client.post(
             "/checkout/",
-            {
-                "email": "ada@example.com",
-                "full_name": "Ada",
-                "address": "1 Road",
-                "city": "London",
-                "postal_code": "N1",
-                "country": "UK",
-                "command_id": form.initial["command_id"],
-                "expected_total": form.initial["expected_total"],
-            },
+            {**address, **checkout_fields(client, address)},
             follow=True,
         )
         assert response.status_code == 200
@@ -308,7 +310,11 @@ class TestOutbox:
         event = Event.objects.get(position=placed.event_position)
         assert placed.body["id"] == str(event.position)
         assert placed.body["stream_id"] == str(order_id) == str(event.stream_id)
-        assert placed.body["data"]["total"] == "48.60"
+        # "UK" is no country code: the rest of the world's Standard shipping, 14.90.
+        assert placed.body["data"]["subtotal"] == "48.60"
+        assert placed.body["data"]["shipping"] == {"method": "Standard", "price": "14.90"}
+        assert placed.body["data"]["total"] == "63.50"
+        assert placed.body["data"]["vat"] == [{"rate": "19.00", "gross": "63.50", "vat": "10.14"}]
         assert placed.body["data"]["lines"][0]["quantity"] == 3
         assert "customer" not in placed.body["data"]  # no personal data leaves the shop
         reserved = messages[2].body["data"]

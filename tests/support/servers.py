@@ -257,6 +257,12 @@ class ShopClient:
         assert match, f"no hidden {name} field"
         return match.group(1)
 
+    def checked(self, page: str, name: str) -> str:
+        """The value of the checked radio button ``name`` (the shipping method chosen)."""
+        match = re.search(rf'name="{name}" id="[^"]*" value="([^"]*)" checked', page)
+        assert match, f"no checked {name} radio button"
+        return match.group(1)
+
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):

@@ -9,12 +9,14 @@ from catalog import demo
 from catalog.models import Category, Product, ProductImage
 from catalog.services import product_list, shop_money
 from shop.aggregates import CommandContext
+from shop.money import TaxClass
 
 
 class Command(BaseCommand):
     help = (
         "List the demo catalog through catalog commands, if the catalog is empty; create the "
-        "shop's pages (contact, shipping and returns, privacy, terms) that are missing."
+        "shop's pages (contact, shipping and returns, privacy, terms) that are missing, and "
+        "the shipping methods and VAT rates when there are none."
     )
 
     def add_arguments(self, parser) -> None:
@@ -25,10 +27,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        from shipping.demo import seed_shipping
         from shop.pages import seed_pages
 
         if seed_pages():
             self.stdout.write("Created the contact, shipping, privacy and terms pages.")
+        if seed_shipping():
+            self.stdout.write("Created the shipping methods and VAT rates.")
         if Product.objects.exists():
             self.stdout.write("The catalog already has products; nothing seeded.")
             if not options["no_pictures"]:
@@ -47,6 +52,7 @@ class Command(BaseCommand):
                     price=shop_money(price),
                     stock=stock,
                     context=context,
+                    tax_class=demo.TAX_CLASSES.get(category, TaxClass.STANDARD),
                 )
             self.seed_extras(context)
         self.stdout.write(
