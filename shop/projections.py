@@ -786,7 +786,7 @@ def _runs(
                 stream_type=stream_type,
                 stream_id=stream_id,
                 version=version,
-                event=registry.from_json(event_type, schema_version, text),
+                event=registry.from_json(event_type, schema_version, text, stream_id),
                 metadata=_metadata(row, metadata_keys),
                 recorded_at=at,
             )
