@@ -31,11 +31,17 @@ def build_cart(length: int, product, snapshots_on: bool) -> uuid.UUID:
     from shop import eventstore, snapshots
 
     cart_id = uuid.uuid4()
-    events = [domain.ItemAdded(product_id=product.id, quantity=1, unit_price=product.unit_price)]
+    events = [
+        domain.ItemAdded(
+            product_id=product.id, variant_id=product.id, quantity=1, unit_price=product.unit_price
+        )
+    ]
     for n in range(1, length):
         quantity, previous = (2, 1) if n % 2 else (1, 2)
         events.append(
-            domain.ItemQuantityChanged(product_id=product.id, quantity=quantity, previous=previous)
+            domain.ItemQuantityChanged(
+                product_id=product.id, variant_id=product.id, quantity=quantity, previous=previous
+            )
         )
     for start in range(0, length, 1000):
         with transaction.atomic():

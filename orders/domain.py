@@ -22,14 +22,25 @@ from shop.registry import Personal
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderLine:
+    """One variant of a product, as it was sold (``OrderPlaced`` v2 names the variant; a
+    v1 line is the product's default variant: its id, no SKU or label, 0 g)."""
+
     product_id: UUID
-    name: str
+    variant_id: UUID
+    sku: str
+    name: str  # the product's name
+    variant_label: str  # its option values: "500 g, Filter" ("" without options)
+    weight_grams: int  # one unit's
     quantity: int
     unit_price: Money  # the catalog price at checkout
 
     @property
     def total(self) -> Money:
         return (self.unit_price * self.quantity).rounded()
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}, {self.variant_label}" if self.variant_label else self.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +145,7 @@ class OrderClaimed:
 
 
 EVENTS = (OrderPlaced, OrderPaid, OrderShipped, OrderCancelled, OrderClaimed)
+SCHEMA_VERSIONS = {OrderPlaced: 2}  # v2: lines name their variant
 
 # Personal data (stored encrypted with its subject's key; see shop/personal.py): whose it
 # is, and which fields. A customer's orders share the customer's key; a guest's order has

@@ -191,7 +191,14 @@ def test_cancelling_an_order_placed_before_coupons_had_ids_finds_the_coupon_by_i
     Coupon.objects.filter(pk=coupon.pk).update(stream_id=legacy_stream)  # as 0004 leaves it
     order_id = uuid.uuid4()
     line = order_domain.OrderLine(
-        product_id=product.id, name=product.name, quantity=1, unit_price=product.unit_price
+        product_id=product.id,
+        variant_id=product.id,
+        sku=product.slug.upper(),
+        variant_label="",
+        weight_grams=0,
+        name=product.name,
+        quantity=1,
+        unit_price=product.unit_price,
     )
     placed = order_domain.OrderPlaced(
         cart_id=uuid.uuid4(),
