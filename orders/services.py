@@ -70,6 +70,10 @@ class QuoteLine:
         return (self.unit_price * self.quantity).rounded()
 
     @property
+    def title(self) -> str:
+        return self.name
+
+    @property
     def price(self) -> Money:
         return self.unit_price
 
