@@ -583,7 +583,7 @@ def seal_stored(*, batch: int = 500, log: Callable[[str], None] = lambda line: N
                 for position, stream_id, schema_version, data in rows:
                     if not _holds_plain(data, event_type.personal.fields):
                         continue
-                    event = registry.from_data(event_type.name, schema_version, data)
+                    event = registry.from_data(event_type.name, schema_version, data, stream_id)
                     changed.append((position, stream_id, event, json.loads(json.dumps(data))))
                 seal_many([(s, event_type, e, d) for _, s, e, d in changed], force=True)
                 updates = [(position, data) for position, _, _, data in changed]
