@@ -15,7 +15,7 @@ class OrdersConfig(AppConfig):
         registry.register(
             "order",
             domain.EVENTS,
-            schema_versions={domain.OrderPlaced: 2},
+            schema_versions=domain.SCHEMA_VERSIONS,
             personal=domain.PERSONAL,
         )
         aggregates.register_decider(ORDER)
@@ -27,7 +27,7 @@ class OrdersConfig(AppConfig):
             stream_row=OrderSummary,
             created_by=[domain.OrderPlaced],
             last_recorded_at="updated_at",
-            keys={OrderLine: ("order_id", "product_id"), OrderVat: ("order_id", "rate")},
+            keys={OrderLine: ("order_id", "variant_id"), OrderVat: ("order_id", "rate")},
             # Copied from OrderPlaced's personal fields: an erasure empties them.
             personal={OrderSummary: ("email", "full_name", "address", "city", "postal_code")},
         )

@@ -23,8 +23,15 @@ from shop.registry import Personal
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderLine:
+    """One variant of a product, as it was sold (``OrderPlaced`` v2 names the variant; a
+    v1 line is the product's default variant: its id, no SKU or label, 0 g)."""
+
     product_id: UUID
-    name: str
+    variant_id: UUID
+    sku: str
+    name: str  # the product's name
+    variant_label: str  # its option values: "500 g, Filter" ("" without options)
+    weight_grams: int  # one unit's
     quantity: int
     unit_price: Money  # the catalog price at checkout, VAT included
     vat_rate: Decimal | None = None  # percent; None: placed before orders recorded VAT
@@ -32,6 +39,10 @@ class OrderLine:
     @property
     def total(self) -> Money:
         return (self.unit_price * self.quantity).rounded()
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}, {self.variant_label}" if self.variant_label else self.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,9 +121,9 @@ type Command = PlaceOrder | MarkPaid | MarkShipped | Cancel | ClaimOrder
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderPlaced:
-    """Schema version 2 added ``shipping`` and ``vat`` (and each line's ``vat_rate``):
-    every amount the order charged. Version 1 orders read as no shipping and no VAT
-    recorded (``orders/upcasters.py``).
+    """Schema version 2 named each line's variant; version 3 added ``shipping`` and ``vat``
+    (and each line's ``vat_rate``): every amount the order charged. Older orders read as
+    the default variant, no shipping and no VAT recorded (``orders/upcasters.py``).
     """
 
     cart_id: UUID
@@ -127,7 +138,7 @@ class OrderPlaced:
     address: Address
     placed_at: datetime
     shipping: Shipping | None = None  # None: placed before orders had shipping
-    vat: tuple[VatLine, ...] = ()  # per rate; (): not recorded (version 1)
+    vat: tuple[VatLine, ...] = ()  # per rate; (): not recorded (before version 3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +166,7 @@ class OrderClaimed:
 
 
 EVENTS = (OrderPlaced, OrderPaid, OrderShipped, OrderCancelled, OrderClaimed)
+SCHEMA_VERSIONS = {OrderPlaced: 3}  # v2: lines name their variant; v3: shipping and VAT
 
 # Personal data (stored encrypted with its subject's key; see shop/personal.py): whose it
 # is, and which fields. A customer's orders share the customer's key; a guest's order has

@@ -46,8 +46,12 @@ def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
                 *(
                     Upsert(
                         OrderLine,
-                        {"order_id": recorded.stream_id, "product_id": line.product_id},
+                        {"order_id": recorded.stream_id, "variant_id": line.variant_id},
                         {
+                            "product_id": line.product_id,
+                            "sku": line.sku,
+                            "variant_label": line.variant_label,
+                            "weight_grams": line.weight_grams,
                             "name": line.name,
                             "quantity": line.quantity,
                             "unit_price": line.unit_price.amount,

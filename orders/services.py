@@ -60,7 +60,9 @@ CHECKOUT_REFUSALS = (CartError, ProductError, coupons.CouponUsedUp, domain.Order
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuoteLine:
     product_id: UUID
-    name: str
+    variant_id: UUID
+    name: str  # "Brazil Cerrado, 500 g, Filter"
+    weight_grams: int  # one unit's
     quantity: int
     unit_price: Money  # the catalog price now
     added_price: Money  # the price when it went into the cart
@@ -70,6 +72,10 @@ class QuoteLine:
     @property
     def total(self) -> Money:
         return (self.unit_price * self.quantity).rounded()
+
+    @property
+    def title(self) -> str:
+        return self.name
 
     @property
     def price(self) -> Money:
@@ -171,15 +177,19 @@ def order_quote(*, cart_id: UUID | None, country: str = "", method_id: int | Non
         else None
     )
     cart_lines = (
-        list(CartLine.objects.filter(cart=summary).select_related("product")) if summary else []
+        list(CartLine.objects.filter(cart=summary).select_related("product", "variant"))
+        if summary
+        else []
     )
     rates = shipping.vat_rates(country)
     lines = tuple(
         QuoteLine(
             product_id=line.product_id,
-            name=line.product.name,
+            variant_id=line.variant_id,
+            name=line.title,
+            weight_grams=line.weight_grams,
             quantity=line.quantity,
-            unit_price=line.product.unit_price,
+            unit_price=line.variant.unit_price,
             added_price=line.added_price,
             available=line.product.is_listed,
             vat_rate=rates.get(TaxClass(line.product.tax_class)),
@@ -197,7 +207,7 @@ def order_quote(*, cart_id: UUID | None, country: str = "", method_id: int | Non
         shipping.offers(
             country=code,
             goods_total=totals.goods_total,
-            weight_grams=shipping.cart_weight(cart_lines),
+            weight_grams=shipping.cart_weight(lines),
         )
     )
     if method_id is None:  # the first method offered, until the shopper chooses
@@ -269,14 +279,7 @@ def order_checkout(
             if not product.state.listed or product.state.delisted:
                 raise domain.ProductUnavailable(product.state.name or "A product in your cart")
         lines = tuple(
-            domain.OrderLine(
-                product_id=line.product_id,
-                name=products[line.product_id].state.name,
-                quantity=line.quantity,
-                unit_price=products[line.product_id].state.price,
-                vat_rate=rates.get(products[line.product_id].state.tax_class),
-            )
-            for line in cart_lines
+            _order_line(products[line.product_id].state, line, rates) for line in cart_lines
         )
         coupon, terms = _coupon_terms(code)
         priced = [(line.quantity, line.unit_price, line.vat_rate) for line in lines]
@@ -286,7 +289,7 @@ def order_checkout(
             shipping_method,
             expected_shipping,
             goods_total=goods.goods_total,
-            weight_grams=shipping.cart_weight(cart_lines),
+            weight_grams=shipping.cart_weight(lines),
             country=address.country,
         )
         totals = _totals(priced, terms, now, charge.price)
@@ -314,8 +317,10 @@ def order_checkout(
             vat=totals.vat,
         )
         uow.decide(order, place)
-        for line in cart_lines:
-            reserve = product_domain.ReserveStock(quantity=line.quantity, order_id=order_id)
+        for line in cart_lines:  # per variant: two variants of a product, two reservations
+            reserve = product_domain.ReserveStock(
+                quantity=line.quantity, order_id=order_id, variant_id=line.variant_id
+            )
             uow.decide(products[line.product_id], reserve)
         try:
             CheckoutCommand.objects.create(
@@ -330,6 +335,24 @@ def order_checkout(
         return run(work, context=context, lock=Lock.AFTER_CONFLICT, attempts=CHECKOUT_ATTEMPTS)
     except ConcurrencyError:
         raise domain.CheckoutBusy() from None
+
+
+def _order_line(product: product_domain.Product, line, rates) -> domain.OrderLine:
+    """The cart's line as sold: the variant's SKU, options, weight, price and VAT rate now."""
+    variant = product.variant(line.variant_id)
+    if variant is None:
+        raise domain.ProductUnavailable(product.name)
+    return domain.OrderLine(
+        product_id=line.product_id,
+        variant_id=variant.id,
+        sku=variant.sku,
+        name=product.name,
+        variant_label=variant.label,
+        weight_grams=variant.weight_grams,
+        quantity=line.quantity,
+        unit_price=variant.price,
+        vat_rate=rates.get(product.tax_class),
+    )
 
 
 # --- Guest orders a customer claims ----------------------------------------------------------
@@ -383,7 +406,9 @@ def order_cancel(*, order_id: UUID, reason: str = "", context: CommandContext) -
             for product in uow.load_many(PRODUCT, (line.product_id for line in placed.lines))
         }
         for line in placed.lines:
-            release = product_domain.ReleaseStock(quantity=line.quantity, order_id=order_id)
+            release = product_domain.ReleaseStock(
+                quantity=line.quantity, order_id=order_id, variant_id=line.variant_id
+            )
             uow.decide(products[line.product_id], release)
         if placed.coupon_code:
             # Orders placed before coupons had ids name the coupon by its code only.

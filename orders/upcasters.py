@@ -1,6 +1,9 @@
 """Upcasters: old order event payloads, read in today's shape.
 
-``OrderPlaced`` v1 had no shipping and no VAT: it reads as an order without shipping
+``OrderPlaced`` v1 lines named only their product: each is the product's default variant
+(whose id is the product's), with no SKU or label recorded and an unknown weight (0 g).
+
+``OrderPlaced`` v2 had no shipping and no VAT: it reads as an order without shipping
 (``shipping`` None: its total is the goods' total, as it was charged) whose VAT was not
 recorded (``vat`` empty, each line's ``vat_rate`` None). Nothing is made up: the pages say
 "VAT not itemised" for such an order rather than compute it from today's rates.
@@ -13,4 +16,14 @@ from shop.registry import upcaster
 
 @upcaster("OrderPlaced", from_version=1)
 def order_placed_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    lines = [
+        {"variant_id": line["product_id"], "sku": "", "variant_label": "", "weight_grams": 0} | line
+        for line in data.get("lines") or ()
+        if isinstance(line, dict)
+    ]
+    return {**data, "lines": lines}
+
+
+@upcaster("OrderPlaced", from_version=2)
+def order_placed_v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return {"shipping": None, "vat": [], **data}

@@ -203,7 +203,7 @@ class TestCheckout:
         response = client.post("/checkout/", {**at("AT"), **fields})
         assert response.status_code == 302
         order_id = OrderSummary.objects.get().order_id
-        assert Event.objects.get(stream_id=order_id).schema_version == 2
+        assert Event.objects.get(stream_id=order_id).schema_version == 3
         order = eventstore.load(order_id)[0].event
         assert (order.shipping.method, order.shipping.price) == ("Express", eur("9.90"))
         assert order.total == eur("50.10")  # 16.20 + 24.00 + 9.90

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_search_document"),
+        ("catalog", "0004_variants"),
     ]
 
     operations = [
