@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from orders import domain, projections
-        from orders.models import OrderLine, OrderSummary
+        from orders.models import OrderLine, OrderStep, OrderSummary
         from orders.services import ORDER
         from shop import aggregates, registry
         from shop import projections as shop_projections
@@ -18,11 +18,11 @@ class OrdersConfig(AppConfig):
             "orders",
             stream_type="order",
             rows=projections.order_rows,
-            models=[OrderSummary, OrderLine],
+            models=[OrderSummary, OrderLine, OrderStep],
             stream_row=OrderSummary,
             created_by=[domain.OrderPlaced],
             last_recorded_at="updated_at",
-            keys={OrderLine: ("order_id", "product_id")},
+            keys={OrderLine: ("order_id", "product_id"), OrderStep: ("order_id", "version")},
             # Copied from OrderPlaced's personal fields: an erasure empties them.
             personal={OrderSummary: ("email", "full_name", "address", "city", "postal_code")},
         )

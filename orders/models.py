@@ -45,6 +45,18 @@ class OrderSummary(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     item_count = models.PositiveIntegerField(default=0)
+    captured = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal(0), help_text="Payments captured."
+    )
+    refunded = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal(0), help_text="Refunds completed."
+    )
+    refund_pending = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text="Refunds requested that the provider has not confirmed yet.",
+    )
     placed_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
@@ -87,6 +99,23 @@ class OrderSummary(models.Model):
     def total_money(self) -> Money:
         return self.money(self.total)
 
+    @property
+    def captured_money(self) -> Money:
+        return self.money(self.captured)
+
+    @property
+    def refunded_money(self) -> Money:
+        return self.money(self.refunded)
+
+    @property
+    def refundable_money(self) -> Money:
+        """What staff may still refund: captured, less refunded and refunds under way."""
+        return self.money(self.captured - self.refunded - self.refund_pending)
+
+    @property
+    def awaits_payment(self) -> bool:
+        return self.status == self.Status.PLACED
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="lines")
@@ -99,6 +128,10 @@ class OrderLine(models.Model):
         max_digits=12, decimal_places=2, help_text="The catalog price at checkout."
     )
     currency = models.CharField(max_length=3)
+    refunded_quantity = models.PositiveIntegerField(default=0, help_text="Units refunded.")
+    returned_quantity = models.PositiveIntegerField(
+        default=0, help_text="Units received back (and put back in stock)."
+    )
 
     class Meta:
         verbose_name = "order line"
@@ -126,6 +159,48 @@ class OrderLine(models.Model):
         return (self.unit_price_money * self.quantity).rounded()
 
     total = line_total
+
+
+class OrderStep(models.Model):
+    """One step of an order's story, as the shopper's order page tells it (placed, paid,
+    payment declined, shipped, refunded, returned, cancelled), kept by ``orders.projections``."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Placed"
+        PAYMENT_FAILED = "payment_failed", "Payment declined"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        REFUNDED = "refunded", "Refunded"
+        RETURNED = "returned", "Returned"
+        CANCELLED = "cancelled", "Cancelled"
+
+    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="steps")
+    version = models.PositiveIntegerField(help_text="The event's version in the order stream.")
+    kind = models.CharField(max_length=16, choices=Kind)
+    at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    detail = models.CharField(max_length=300, blank=True, help_text="Card ending, reason.")
+    units = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The lines a refund or return covers: [[product id, units]].",
+    )
+
+    class Meta:
+        verbose_name = "order step"
+        verbose_name_plural = "order steps"
+        ordering = ["order", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "version"], name="orderstep_order_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def amount_money(self) -> Money | None:
+        return None if self.amount is None else Money(Decimal(self.amount), self.currency)
 
 
 class CheckoutCommand(models.Model):

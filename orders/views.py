@@ -114,19 +114,39 @@ def place_order(request):
         return _refuse(request, quote, STALE_FORM, status=409)
     if cart_id == order.cart_id:
         forget_cart(request)
+    if order.awaits_payment and is_owner(request, order):
+        return redirect("payments:pay", order_id=order.order_id)
     return redirect(order)
+
+
+def is_owner(request, order: OrderSummary) -> bool:
+    """The customer who placed it, or the guest session that did."""
+    return (request.user.is_authenticated and order.customer_id == request.user.pk) or (
+        order.placed_by == f"guest:{request.session.get(SHOPPER_KEY)}"
+    )
 
 
 @require_safe
 def order_detail(request, order_id):
     order = get_object_or_404(visible_orders(request), order_id=order_id)
+    lines = list(order.lines.all())
     context = {
         "order": order,
-        "lines": list(order.lines.all()),
-        "is_customer": order.customer_id == request.user.pk
-        or order.placed_by == f"guest:{request.session.get(SHOPPER_KEY)}",
+        "lines": lines,
+        "is_customer": is_owner(request, order),
+        "story": story(order, lines),
     }
     return render(request, "orders/order_detail.html", context)
+
+
+def story(order: OrderSummary, lines) -> list[dict]:
+    """The order's steps in words, oldest first: what it says beside each date."""
+    names = {str(line.product_id): line.name for line in lines}
+    told = []
+    for step in order.steps.all():
+        units = ", ".join(f"{count} × {names.get(pid, 'an item')}" for pid, count in step.units)
+        told.append({"step": step, "units": units})
+    return told
 
 
 @require_safe

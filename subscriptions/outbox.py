@@ -1,8 +1,8 @@
 """Integration events: chosen public events, written with the event, relayed to RabbitMQ.
 
-``record_messages`` is an ``events_appended`` receiver: an order placed, paid, shipped or
-cancelled, and every change of a product's stock, becomes an ``OutboxMessage`` row in the
-transaction that appends the event, so a message exists exactly when its event committed.
+``record_messages`` is an ``events_appended`` receiver: an order placed, paid, shipped,
+cancelled, refunded or returned, and every change of a product's stock, becomes an
+``OutboxMessage`` row in the transaction that appends the event, so a message exists exactly when its event committed.
 The worker's ``relay`` job publishes the rows that are not yet published, in position
 order, to a durable topic exchange (``BROKER_EXCHANGE``, default ``shop.events``) as
 persistent messages with publisher confirms, and marks them published only once the broker
@@ -58,6 +58,20 @@ def _order_placed(e) -> dict[str, Any]:
     }
 
 
+def _units(lines) -> list[dict[str, Any]]:
+    return [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
+
+
+def _refunded(e) -> dict[str, Any]:
+    return {
+        "refund_id": e.refund_id,
+        "amount": _money(e.amount),
+        "currency": e.amount.currency,
+        "lines": _units(e.lines),
+        "refunded_at": e.refunded_at,
+    }
+
+
 def _stock(cause: str) -> Callable[[Any], dict[str, Any]]:
     def body(e) -> dict[str, Any]:
         quantity = getattr(e, "delta", None)
@@ -81,6 +95,11 @@ PUBLIC: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     "OrderCancelled": (
         "order.cancelled",
         lambda e: {"cancelled_at": e.cancelled_at, "reason": e.reason},
+    ),
+    "PaymentRefunded": ("order.refunded", _refunded),
+    "ReturnReceived": (
+        "order.returned",
+        lambda e: {"lines": _units(e.lines), "received_at": e.received_at},
     ),
     "StockAdjusted": ("product.stock_changed", _stock("adjusted")),
     "StockReserved": ("product.stock_changed", _stock("reserved")),
