@@ -148,6 +148,12 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
         from payments.forms import RefundForm
 
         order, state, context = self._command_page(request, order_id, "Refund", "refund")
+        done = {str(r) for r in state.settled_refunds} | {
+            str(p.refund_id) for p in state.pending_refunds
+        }
+        if request.method == "POST" and request.POST.get("refund_id") in done:
+            messages.info(request, f"Order {order.number}: this refund was made already.")
+            return redirect(reverse("admin:orders_ordersummary_change", args=[order_id]))
         form = RefundForm(
             request.POST or None,
             initial={"refund_id": uuid.uuid4()},
@@ -205,6 +211,11 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
         from payments.forms import ReturnForm
 
         order, state, context = self._command_page(request, order_id, "Receive a return", "return")
+        if request.method == "POST" and request.POST.get("return_id") in {
+            str(r) for r in state.returns
+        }:
+            messages.info(request, f"Order {order.number}: this return is recorded already.")
+            return redirect(reverse("admin:orders_ordersummary_change", args=[order_id]))
         form = ReturnForm(
             request.POST or None,
             initial={"return_id": uuid.uuid4()},

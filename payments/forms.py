@@ -115,6 +115,12 @@ class CardForm(forms.Form):
 # --- Staff: refunds and returns ------------------------------------------------------------
 
 
+STALE_FORM = {
+    "required": "This form is out of date. Please reload the page.",
+    "invalid": "This form is out of date. Please reload the page.",
+}
+
+
 def _units_field(name: str, left: int, what: str) -> forms.IntegerField:
     return forms.IntegerField(
         label=f"{name}: units to {what}",
@@ -179,7 +185,7 @@ class RefundForm(_LinesForm):
         },
     )
     reason = forms.CharField(label="Reason (the customer sees it)", required=False, max_length=200)
-    refund_id = forms.UUIDField(widget=forms.HiddenInput)
+    refund_id = forms.UUIDField(widget=forms.HiddenInput, error_messages=STALE_FORM)
 
     def __init__(self, *args, left_to_refund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -212,7 +218,7 @@ class ReturnForm(_LinesForm):
 
     WHAT = "return"
 
-    return_id = forms.UUIDField(widget=forms.HiddenInput)
+    return_id = forms.UUIDField(widget=forms.HiddenInput, error_messages=STALE_FORM)
 
     def clean(self):
         data = super().clean()
