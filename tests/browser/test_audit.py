@@ -101,6 +101,13 @@ def fill_checkout(page):
         page.get_by_label(label).fill(value)
 
 
+def pay_by_card(page, number, expiry="12/40", code="123"):
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry").fill(expiry)
+    page.get_by_label("Security code").fill(code)
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+
 def test_every_shopper_page_passes_the_audit(live_server, page, catalog):
     url = live_server.url
     page.set_viewport_size({"width": 360, "height": 800})
@@ -160,6 +167,12 @@ def test_every_shopper_page_passes_the_audit(live_server, page, catalog):
     expect(page.get_by_label("Full name")).to_have_value("Ada Lovelace")
     audit.check("checkout, a stale form", refused=409)
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    audit.check("payment")
+    pay_by_card(page, "4000 0000 0000 0127")
+    expect(page.locator("#id_security_code_error")).to_contain_text("security code")
+    audit.check("payment, a declined card", refused=402)
+    pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     audit.check("confirmation")
     audit.visit(url + "/orders/", "orders")

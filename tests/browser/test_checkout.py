@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from catalog.models import Product
 from catalog.services import product_adjust_stock
 from orders.models import OrderSummary
+from tests.browser.test_audit import pay_by_card
 from tests.factories import SYSTEM, ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +42,8 @@ def shop_and_check_out(page, base_url):
     page.get_by_label("Postal code").fill("SW1Y 4JH")
     page.get_by_label("Country").fill("United Kingdom")
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    pay_by_card(page, "4242 4242 4242 4242")
 
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     order = OrderSummary.objects.get()
