@@ -162,8 +162,10 @@ class OrderLine(models.Model):
 
 
 class OrderStep(models.Model):
-    """One step of an order's story, as the shopper's order page tells it (placed, paid,
-    payment declined, shipped, refunded, returned, cancelled), kept by ``orders.projections``."""
+    """One step of an order's story after it was placed, as the shopper's order page tells
+    it (payment declined, paid, shipped, refunded, returned, cancelled), kept by
+    ``orders.projections``. Its placing is the summary's ``placed_at`` (checkout writes no
+    step: one statement less on the busiest command)."""
 
     class Kind(models.TextChoices):
         PLACED = "placed", "Placed"

@@ -78,28 +78,18 @@ def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
                 "item_count": sum(line.quantity for line in event.lines),
                 "placed_at": event.placed_at,
             }
-            return (
-                StreamRow(set=placed),
-                *(
-                    Upsert(
-                        OrderLine,
-                        {"order_id": recorded.stream_id, "product_id": line.product_id},
-                        {
-                            "name": line.name,
-                            "quantity": line.quantity,
-                            "unit_price": line.unit_price.amount,
-                            "currency": line.unit_price.currency,
-                        },
-                    )
-                    for line in event.lines
-                ),
-                _step(
-                    recorded,
-                    kinds.PLACED,
-                    event.placed_at,
-                    amount=event.total.amount,
-                    currency=event.currency,
-                ),
+            return StreamRow(set=placed), *(
+                Upsert(
+                    OrderLine,
+                    {"order_id": recorded.stream_id, "product_id": line.product_id},
+                    {
+                        "name": line.name,
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price.amount,
+                        "currency": line.unit_price.currency,
+                    },
+                )
+                for line in event.lines
             )
         case OrderPaid():
             return (StreamRow(set={"status": OrderSummary.Status.PAID}),)

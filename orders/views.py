@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from carts.session import current_cart_id, forget_cart
 from orders import domain, services
 from orders.forms import CheckoutForm
-from orders.models import OrderSummary
+from orders.models import OrderStep, OrderSummary
 from orders.session import guest_orders, guest_shopper
 from shop.money import Money
 from shop.web import SHOPPER_KEY, actor_of, command_context
@@ -142,7 +142,10 @@ def order_detail(request, order_id):
 def story(order: OrderSummary, lines) -> list[dict]:
     """The order's steps in words, oldest first: what it says beside each date."""
     names = {str(line.product_id): line.name for line in lines}
-    told = []
+    placed = OrderStep(
+        kind=OrderStep.Kind.PLACED, at=order.placed_at, amount=order.total, currency=order.currency
+    )
+    told = [{"step": placed, "units": ""}]
     for step in order.steps.all():
         units = ", ".join(f"{count} × {names.get(pid, 'an item')}" for pid, count in step.units)
         told.append({"step": step, "units": units})
