@@ -3,11 +3,12 @@
 The ``order-emails`` subscriber turns ``OrderPaid`` (the confirmation, sent once the
 payment is captured: an order placed and never paid is cancelled after 30 minutes and gets
 no confirmation) and ``OrderShipped`` into ``Email`` rows, in the transaction that moves
-its checkpoint, keyed by what they are (``order-confirmation:<order id>``): each event gives exactly one row, however often a
-worker crashes. ``send_due`` then sends the rows that are due, one at a time, each under
-its row's lock (``SKIP LOCKED``: two workers never take the same one), and marks it sent in
-the same transaction. A failure is retried after 5 s, a minute, 5 and 30 minutes, 2 and 8
-hours, then parked for staff; one failing address never holds the others up.
+its checkpoint, keyed by what they are (``order-confirmation:<order id>``): each event
+gives exactly one row, however often a worker crashes. ``send_due`` then sends the rows
+that are due, one at a time, each under its row's lock (``SKIP LOCKED``: two workers never
+take the same one), and marks it sent in the same transaction. A failure is retried after
+5 s, a minute, 5 and 30 minutes, 2 and 8 hours, then parked for staff; one failing address
+never holds the others up.
 
 What "never twice" rests on: the row says sent once the SMTP server took the message. A
 process that dies in the moment between the server's answer and the commit of that row

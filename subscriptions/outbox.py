@@ -2,15 +2,16 @@
 
 ``record_messages`` is an ``events_appended`` receiver: an order placed, paid, shipped,
 cancelled, refunded or returned, and every change of a product's stock, becomes an
-``OutboxMessage`` row in the transaction that appends the event, so a message exists exactly when its event committed.
-The worker's ``relay`` job publishes the rows that are not yet published, in position
-order, to a durable topic exchange (``BROKER_EXCHANGE``, default ``shop.events``) as
-persistent messages with publisher confirms, and marks them published only once the broker
-confirmed them: at least once, never lost. The AMQP ``message_id`` is the event's position,
-so a consumer drops the duplicates a relay crash can cause. ``docs/messages.md`` has the
-schema. A message the broker confirmed more than ``SHOP_OUTBOX_KEEP`` (7 days) ago is
-deleted by the relay (``prune_published``). With ``BROKER_URL`` unset the rows are still
-written (the record stays whole for the day a broker is set) and nothing is relayed.
+``OutboxMessage`` row in the transaction that appends the event, so a message exists
+exactly when its event committed. The worker's ``relay`` job publishes the rows that are
+not yet published, in position order, to a durable topic exchange (``BROKER_EXCHANGE``,
+default ``shop.events``) as persistent messages with publisher confirms, and marks them
+published only once the broker confirmed them: at least once, never lost. The AMQP
+``message_id`` is the event's position, so a consumer drops the duplicates a relay crash
+can cause. ``docs/messages.md`` has the schema. A message the broker confirmed more than
+``SHOP_OUTBOX_KEEP`` (7 days) ago is deleted by the relay (``prune_published``). With
+``BROKER_URL`` unset the rows are still written (the record stays whole for the day a
+broker is set) and nothing is relayed.
 """
 
 from __future__ import annotations
