@@ -432,3 +432,17 @@ class TestOrderStory:
         assert "Payment declined: card ending 0002: the card was declined." in html
         assert "Paid 32.40 EUR." in html
         assert html.count("<time datetime=") == 3
+
+
+def test_staff_read_payments_and_the_gateways_ledger(client, kenya, django_user_model):
+    order = order_of(client, kenya)
+    post_card(client, order, "4000 0000 0000 0002")
+    post_card(client, order)
+    staff = Client()
+    staff.force_login(django_user_model.objects.create_superuser("boss", "b@x.org", "pw"))
+    payments = staff.get("/admin/payments/payment/").content.decode()
+    assert payments.count("Failed") >= 1 and "Captured" in payments
+    ledger = staff.get("/admin/payments/gatewayoperation/").content.decode()
+    assert "insufficient" not in ledger and "declined" in ledger
+    assert "4242424242424242" not in payments + ledger
+    assert staff.get("/admin/payments/payment/add/").status_code == 403
