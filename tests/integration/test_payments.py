@@ -446,3 +446,21 @@ def test_staff_read_payments_and_the_gateways_ledger(client, kenya, django_user_
     assert "insufficient" not in ledger and "declined" in ledger
     assert "4242424242424242" not in payments + ledger
     assert staff.get("/admin/payments/payment/add/").status_code == 403
+
+
+def test_the_worker_runs_the_sweep_once_a_minute(client, kenya, settings):
+    from subscriptions.worker import Worker, job_names
+
+    assert "unpaid-orders" in job_names()
+    order = order_of(client, kenya)
+    settings.SHOP_UNPAID_ORDER_TIMEOUT = timedelta(0)
+    worker = Worker()
+    worker.held = {"unpaid-orders"}
+    worker._next_reminders = worker._next_prune = worker._next_unpaid = 0.0
+    worker.run_mailer()
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    second = order_of(client, kenya, 1)
+    worker.run_mailer()  # within the minute: not again yet
+    second.refresh_from_db()
+    assert second.status == "placed"
