@@ -464,3 +464,10 @@ def test_the_worker_runs_the_sweep_once_a_minute(client, kenya, settings):
     worker.run_mailer()  # within the minute: not again yet
     second.refresh_from_db()
     assert second.status == "placed"
+
+
+def test_the_order_list_offers_to_pay_what_awaits_payment(client, kenya):
+    order = order_of(client, kenya)
+    assert f'href="{pay_url(order)}">pay now</a>' in client.get("/orders/").content.decode()
+    post_card(client, order)
+    assert pay_url(order) not in client.get("/orders/").content.decode()
