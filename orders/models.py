@@ -183,10 +183,10 @@ class OrderStep(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     detail = models.CharField(max_length=300, blank=True, help_text="Card ending, reason.")
-    units = models.JSONField(
-        default=list,
+    units = models.CharField(
+        max_length=2000,
         blank=True,
-        help_text="The lines a refund or return covers: [[product id, units]].",
+        help_text="The units a refund or return covers: '<product id>:<units>', space-separated.",
     )
 
     class Meta:
@@ -203,6 +203,11 @@ class OrderStep(models.Model):
     @property
     def amount_money(self) -> Money | None:
         return None if self.amount is None else Money(Decimal(self.amount), self.currency)
+
+    def unit_counts(self) -> list[tuple[str, int]]:
+        """(product id, units) of each line the step covers."""
+        pairs = (part.split(":") for part in self.units.split())
+        return [(product_id, int(count)) for product_id, count in pairs]
 
 
 class CheckoutCommand(models.Model):

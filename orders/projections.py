@@ -47,8 +47,8 @@ def _step(recorded: RecordedEvent, kind: str, at, **values) -> Upsert:
     )
 
 
-def _units(lines: tuple[LineQuantity, ...]) -> list[list]:
-    return [[str(line.product_id), line.quantity] for line in lines]
+def _units(lines: tuple[LineQuantity, ...]) -> str:
+    return " ".join(f"{line.product_id}:{line.quantity}" for line in lines)
 
 
 def _line(recorded: RecordedEvent, line: LineQuantity) -> dict:

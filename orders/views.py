@@ -147,7 +147,9 @@ def story(order: OrderSummary, lines) -> list[dict]:
     )
     told = [{"step": placed, "units": ""}]
     for step in order.steps.all():
-        units = ", ".join(f"{count} × {names.get(pid, 'an item')}" for pid, count in step.units)
+        units = ", ".join(
+            f"{count} × {names.get(pid, 'an item')}" for pid, count in step.unit_counts()
+        )
         told.append({"step": step, "units": units})
     return told
 
