@@ -1,4 +1,4 @@
-"""10. A whole purchase through the real views (gunicorn): add, checkout, pay.
+"""11. A whole purchase through the real views (gunicorn): add, checkout, pay.
 
 Each shopper is a Python HTTP client (tests.support.servers.ShopClient, its own cookies)
 that walks the whole purchase: the home page (its CSRF cookie), add to cart, the checkout
@@ -101,7 +101,7 @@ def shoppers_for(server, product, seconds: float) -> dict:
 
 
 def bench_purchase(products) -> None:
-    print("10. a whole purchase through the views (gunicorn): add, checkout, pay")
+    print("11. a whole purchase through the views (gunicorn): add, checkout, pay")
     product = products[-4]
     with shop_server() as server:
         crud_sessions = lambda: sessions_for(server, "/bench/crud/add/", products, 64)  # noqa: E731
@@ -118,7 +118,7 @@ def bench_purchase(products) -> None:
     crud_p95 = statistics.median(r["p95"] for r in crud) / 1000
     failed = [f for r in ours for f in r["failed"]]
     record(
-        "10. purchase",
+        "11. purchase",
         f"a whole purchase through the views ({STEPS} requests: home, add, checkout page, "
         f"place order, payment page, pay), {SHOPPERS} shoppers: req/s"
         + (f" (failed: {sorted(set(failed))})" if failed else ""),
@@ -129,7 +129,7 @@ def bench_purchase(products) -> None:
         None if not failed else False,
     )
     record(
-        "10. purchase",
+        "11. purchase",
         "same run: p95 of a request (of a whole purchase)",
         f"{statistics.median(r['p95'] for r in ours) * 1000:.1f} ms "
         f"({statistics.median(r['purchase_p95'] for r in ours) * 1000:.0f} ms)",
@@ -147,7 +147,7 @@ def bench_last_units(products) -> None:
     from orders.models import OrderSummary
     from payments.models import GatewayOperation, Payment
 
-    print("10. 50 simultaneous purchases of the last 10 units")
+    print("11. 50 simultaneous purchases of the last 10 units")
     rounds = []
     with shop_server() as server:
         for round_ in range(ROUNDS):
@@ -189,7 +189,7 @@ def bench_last_units(products) -> None:
             rounds.append((outcomes.count("paid"), paid, charged, stock, errors))
     ok = all(r[:4] == (10, 10, 10, 0) and not r[4] for r in rounds)
     record(
-        "10. purchase",
+        "11. purchase",
         "50 simultaneous purchases (add, checkout, pay) of the last 10 units: "
         "paid answers / orders paid / payments captured / stock left, per round",
         " ; ".join(f"{a} / {p} / {c} / {s}" for a, p, c, s, _ in rounds),
