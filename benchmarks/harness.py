@@ -13,8 +13,10 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from shop.env import env
@@ -101,21 +103,34 @@ def configure_django() -> None:
     django.setup()
 
 
-def seed(*, name="Bench Product", count=BENCH_PRODUCTS, price="9.99", stock=1_000_000) -> list:
+# The bench products come in sizes: add to cart chooses one (a variant), as shoppers do.
+BENCH_SIZES = ("500 g", "1 kg")
+
+
+def seed(
+    *,
+    name="Bench Product",
+    count=BENCH_PRODUCTS,
+    price="9.99",
+    stock=1_000_000,
+    sizes=BENCH_SIZES,
+) -> list:
     """Migrate, seed the demo, and list ``count`` products named ``name NNN`` that
-    never run out; return them in slug order."""
+    never run out, each with a Size group (250 g, the default variant, and ``sizes``, each a
+    variant); return them in slug order."""
     from django.core.management import call_command
     from django.utils.text import slugify
 
+    from catalog import domain
     from catalog.models import Category, Product
-    from catalog.services import product_list, shop_money
+    from catalog.services import product_edit, product_list, shop_money
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
     category = Category.objects.first()
     prefix = slugify(name)
     for n in range(count):
-        product_list(
+        product_id = product_list(
             name=f"{name} {n:03d}",
             slug=f"{prefix}-{n:03d}",
             category=category.slug,
@@ -124,6 +139,25 @@ def seed(*, name="Bench Product", count=BENCH_PRODUCTS, price="9.99", stock=1_00
             stock=stock,
             context=bench_context(),
         )
+        if sizes:
+            product_edit(
+                product_id=product_id,
+                commands=[
+                    domain.AddOptionGroup(name="Size", values=("250 g", *sizes)),
+                    *(
+                        domain.AddVariant(
+                            variant_id=uuid.uuid5(product_id, size),
+                            sku=f"{prefix}-{n:03d}-{size}".replace(" ", "").upper(),
+                            price=shop_money(Decimal(price) * (k + 2)),
+                            weight_grams=250 * (k + 2),
+                            options=(size,),
+                            on_hand=stock,
+                        )
+                        for k, size in enumerate(sizes)
+                    ),
+                ],
+                context=bench_context(),
+            )
     return list(Product.objects.filter(slug__startswith=f"{prefix}-").order_by("slug"))
 
 

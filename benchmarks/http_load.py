@@ -9,8 +9,16 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
-from benchmarks.harness import ROUNDS, SECONDS, bench_context, record, shop_server
+from benchmarks.harness import (
+    BENCH_SIZES,
+    ROUNDS,
+    SECONDS,
+    bench_context,
+    record,
+    shop_server,
+)
 
 LUA = Path(__file__).resolve().parent / "lua"
 
@@ -33,6 +41,12 @@ def wrk(url: str, script: str, connections: int, seconds: int = SECONDS, *args: 
 # --- 1. Add to cart -------------------------------------------------------------------------
 
 
+def chosen(product) -> dict[str, str]:
+    """The add form's fields for a product: its id and, when it comes in sizes, the first
+    size after the default (so every add names a variant, as a shopper's choice does)."""
+    return {"product": str(product.id), "option-1": BENCH_SIZES[0]}
+
+
 def sessions_for(server, path: str, products, count: int) -> list[tuple[str, str]]:
     """``count`` shoppers, each with a session cookie and CSRF token and one item added."""
     from tests.support.servers import ShopClient
@@ -40,7 +54,7 @@ def sessions_for(server, path: str, products, count: int) -> list[tuple[str, str
     sessions = []
     for n in range(count):
         client = ShopClient(server.url)
-        answer = client.post(path, {"product": str(products[n].id), "quantity": 1}, htmx=True)
+        answer = client.post(path, {**chosen(products[n]), "quantity": 1}, htmx=True)
         assert answer.status == 200, answer.body[:300]
         cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies)
         sessions.append((cookie, client.csrf_token))
@@ -51,7 +65,7 @@ def add_to_cart(url: str, sessions, products, connections: int, seconds: int = S
     """wrk running lua/add_to_cart.lua against ``url`` as ``sessions``, over ``products``."""
     with tempfile.NamedTemporaryFile("w", suffix=".tsv") as shoppers:
         shoppers.writelines(f"session\t{cookie}\t{token}\n" for cookie, token in sessions)
-        shoppers.writelines(f"product\t{product.id}\n" for product in products)
+        shoppers.writelines(f"product\t{urlencode(chosen(product))}\n" for product in products)
         shoppers.flush()
         return wrk(url, "add_to_cart.lua", connections, seconds, shoppers.name)
 
@@ -194,7 +208,7 @@ def bench_catalog() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    print("4. catalog with 50,000 products")
+    print("4. catalog with 50,000 products, 3 to 12 variants each")
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -208,7 +222,32 @@ def bench_catalog() -> None:
             FROM generate_series(1, 50000) AS i
             """
         )
+        # 3 to 12 variants each (375,000 rows), the first the default one (the product's id
+        # and price), the others dearer; a Size group for each product.
+        cursor.execute(
+            """
+            INSERT INTO catalog_productvariant (id, product_id, sku, price, currency, stock,
+                weight_grams, options, label, position)
+            SELECT CASE WHEN v = 1 THEN md5('product' || i::text)::uuid
+                    ELSE md5('variant' || i::text || '-' || v::text)::uuid END,
+                md5('product' || i::text)::uuid, 'CI-' || i || '-' || v,
+                (i % 5000) / 100.0 + 1 + (v - 1) * 2, 'EUR', i % 50, 250 * v,
+                jsonb_build_array(v || ' x 250 g'), v || ' x 250 g', i * 100 + v
+            FROM generate_series(1, 50000) AS i,
+                LATERAL generate_series(1, 3 + i % 10) AS v
+            """
+        )
+        cursor.execute(
+            """
+            INSERT INTO catalog_productoptiongroup (product_id, position, name, "values")
+            SELECT md5('product' || i::text)::uuid, 0, 'Size',
+                (SELECT jsonb_agg(v || ' x 250 g') FROM generate_series(1, 3 + i % 10) AS v)
+            FROM generate_series(1, 50000) AS i
+            """
+        )
         cursor.execute("ANALYZE catalog_product")
+        cursor.execute("ANALYZE catalog_productvariant")
+        cursor.execute("ANALYZE catalog_productoptiongroup")
     client = Client()
     counts = {}
     for label, query in (
@@ -237,7 +276,7 @@ def bench_catalog() -> None:
             rps = statistics.median(r["rps"] for r in runs)
             record(
                 "4. catalog",
-                f"{label}, 50,000 products: p95 (p50, req/s)",
+                f"{label}, 50,000 products (3 to 12 variants each): p95 (p50, req/s)",
                 f"{p95:.1f} ms",
                 f"p50 {p50:.1f} ms, {rps:.0f} req/s",
                 "—",

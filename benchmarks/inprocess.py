@@ -31,11 +31,17 @@ def build_cart(length: int, product, snapshots_on: bool) -> uuid.UUID:
     from shop import eventstore, snapshots
 
     cart_id = uuid.uuid4()
-    events = [domain.ItemAdded(product_id=product.id, quantity=1, unit_price=product.unit_price)]
+    events = [
+        domain.ItemAdded(
+            product_id=product.id, variant_id=product.id, quantity=1, unit_price=product.unit_price
+        )
+    ]
     for n in range(1, length):
         quantity, previous = (2, 1) if n % 2 else (1, 2)
         events.append(
-            domain.ItemQuantityChanged(product_id=product.id, quantity=quantity, previous=previous)
+            domain.ItemQuantityChanged(
+                product_id=product.id, variant_id=product.id, quantity=quantity, previous=previous
+            )
         )
     for start in range(0, length, 1000):
         with transaction.atomic():
@@ -107,10 +113,13 @@ SHOPPER_EVENTS = 8  # events each shopper of ``fill_shoppers`` leaves in the log
 def fill_shoppers(total: int) -> int:
     """Top the event table up to about ``total`` rows with whole shopping journeys.
 
-    Each shopper has a cart stream of six events (an ``ItemAdded`` stored at schema v1 and
-    upcast on read, one at v2, a quantity change, a removal, a coupon, the checkout) and an
-    order stream of two (placed with its lines, paid). Shoppers go 64 at a time, step by
-    step, so streams interleave in the log as they do in a shop.
+    Each shopper has a cart stream of six events (two ``ItemAdded``, a quantity change, a
+    removal, a coupon, the checkout) and an order stream of two (placed with its lines,
+    paid). Shoppers go 64 at a time, step by step, so streams interleave in the log as they
+    do in a shop. Old and new event versions mix, as in a shop's log after an upgrade: odd
+    shoppers' events are stored as before variants (``ItemAdded`` v1 and v2, the quantity
+    change, the removal and ``OrderPlaced`` v1, all upcast on read), even shoppers' as today
+    (their lines name a variant).
     """
     from django.db import connection
 
@@ -128,7 +137,8 @@ def fill_shoppers(total: int) -> int:
                     md5('shopper-cart' || %(salt)s || '-' || i)::uuid AS cart,
                     md5('shopper-order' || %(salt)s || '-' || i)::uuid AS order_id,
                     md5('product' || i %% 200)::uuid AS kept,
-                    md5('product' || (i + 1) %% 200)::uuid AS removed
+                    md5('product' || (i + 1) %% 200)::uuid AS removed,
+                    i %% 2 = 0 AS new
                 FROM generate_series(1, %(shoppers)s) AS i
             )
             INSERT INTO shop_event (stream_type, stream_id, version, event_type,
@@ -137,21 +147,34 @@ def fill_shoppers(total: int) -> int:
                 step.schema_version, step.data, '{"actor": "system:bench"}'::jsonb,
                 now() - make_interval(secs => %(shoppers)s - s.i)
             FROM shopper AS s CROSS JOIN LATERAL (VALUES
-                (1, 'cart', s.cart, 1, 'ItemAdded', 1, jsonb_build_object(
-                    'product_id', s.kept, 'quantity', 2, 'unit_price', '9.99')),
-                (2, 'cart', s.cart, 2, 'ItemAdded', 2, jsonb_build_object(
-                    'product_id', s.removed, 'quantity', 1, 'unit_price', %(cheap)s::jsonb)),
-                (3, 'cart', s.cart, 3, 'ItemQuantityChanged', 1, jsonb_build_object(
-                    'product_id', s.kept, 'quantity', 3, 'previous', 2)),
-                (4, 'cart', s.cart, 4, 'ItemRemoved', 1, jsonb_build_object(
-                    'product_id', s.removed, 'quantity', 1, 'unit_price', %(cheap)s::jsonb)),
+                (1, 'cart', s.cart, 1, 'ItemAdded', CASE WHEN s.new THEN 3 ELSE 1 END,
+                    CASE WHEN s.new THEN jsonb_build_object('product_id', s.kept,
+                        'variant_id', s.kept, 'quantity', 2, 'unit_price', %(dear)s::jsonb)
+                    ELSE jsonb_build_object(
+                        'product_id', s.kept, 'quantity', 2, 'unit_price', '9.99') END),
+                (2, 'cart', s.cart, 2, 'ItemAdded', CASE WHEN s.new THEN 3 ELSE 2 END,
+                    jsonb_build_object('product_id', s.removed, 'quantity', 1,
+                        'unit_price', %(cheap)s::jsonb) || CASE WHEN s.new
+                        THEN jsonb_build_object('variant_id', s.removed) ELSE '{}' END),
+                (3, 'cart', s.cart, 3, 'ItemQuantityChanged', CASE WHEN s.new THEN 2 ELSE 1 END,
+                    jsonb_build_object('product_id', s.kept, 'quantity', 3, 'previous', 2)
+                    || CASE WHEN s.new THEN jsonb_build_object('variant_id', s.kept)
+                        ELSE '{}' END),
+                (4, 'cart', s.cart, 4, 'ItemRemoved', CASE WHEN s.new THEN 2 ELSE 1 END,
+                    jsonb_build_object('product_id', s.removed, 'quantity', 1,
+                        'unit_price', %(cheap)s::jsonb) || CASE WHEN s.new
+                        THEN jsonb_build_object('variant_id', s.removed) ELSE '{}' END),
                 (5, 'cart', s.cart, 5, 'CouponApplied', 1, '{"code": "WELCOME10"}'::jsonb),
                 (6, 'cart', s.cart, 6, 'CartCheckedOut', 1, jsonb_build_object(
                     'order_id', s.order_id)),
-                (7, 'order', s.order_id, 1, 'OrderPlaced', 1, jsonb_build_object(
+                (7, 'order', s.order_id, 1, 'OrderPlaced', CASE WHEN s.new THEN 2 ELSE 1 END,
+                    jsonb_build_object(
                     'cart_id', s.cart,
                     'lines', jsonb_build_array(jsonb_build_object('product_id', s.kept,
-                        'name', 'Bench Product', 'quantity', 3, 'unit_price', %(dear)s::jsonb)),
+                        'name', 'Bench Product', 'quantity', 3, 'unit_price', %(dear)s::jsonb)
+                        || CASE WHEN s.new THEN jsonb_build_object('variant_id', s.kept,
+                            'sku', 'BENCH-500G', 'variant_label', '500 g',
+                            'weight_grams', 500) ELSE '{}' END),
                     'subtotal', %(subtotal)s::jsonb,
                     'discount', %(discount)s::jsonb,
                     'total', %(total)s::jsonb,
@@ -251,7 +274,8 @@ def bench_replay() -> None:
         "5. replay",
         f"rebuild_projections, events/s over {events:,} events in {streams:,} streams (the "
         f"log topped up by fill_shoppers: journeys of {SHOPPER_EVENTS} events over a cart "
-        "and an order stream)",
+        "and an order stream, half of them in the shapes stored before variants, upcast on "
+        "read)",
         f"{ours:,.0f}",
         f"{base:,.0f} (plain ORM SELECT)",
         f"{ours / base:.2f}×",

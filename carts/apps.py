@@ -12,7 +12,7 @@ class CartsConfig(AppConfig):
         from shop import aggregates, registry
         from shop import projections as shop_projections
 
-        registry.register("cart", domain.EVENTS, schema_versions={domain.ItemAdded: 2})
+        registry.register("cart", domain.EVENTS, schema_versions=domain.SCHEMA_VERSIONS)
         registry.register("coupon", coupons.EVENTS)
         aggregates.register_decider(CART)
         aggregates.register_decider(COUPON)
@@ -24,7 +24,7 @@ class CartsConfig(AppConfig):
             stream_row=CartSummary,
             first_recorded_at="created_at",
             last_recorded_at="updated_at",
-            keys={CartLine: ("cart_id", "product_id")},
+            keys={CartLine: ("cart_id", "variant_id")},
             metadata_keys=("slot",),  # an undone removal's line goes back to its slot
         )
         shop_projections.register(

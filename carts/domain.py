@@ -20,12 +20,21 @@ MAX_QUANTITY = 99  # per line
 # --- Commands ------------------------------------------------------------------------------
 
 
+# A cart line is one variant of a product. Commands name it by ``variant_id``; None is the
+# product's default variant, whose id is the product's own.
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AddItem:
     product_id: UUID
     quantity: int
     unit_price: Money
     available: int
+    variant_id: UUID | None = None
+
+    @property
+    def line_id(self) -> UUID:
+        return self.variant_id or self.product_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,11 +42,21 @@ class ChangeQuantity:
     product_id: UUID
     quantity: int
     available: int
+    variant_id: UUID | None = None
+
+    @property
+    def line_id(self) -> UUID:
+        return self.variant_id or self.product_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemoveItem:
     product_id: UUID
+    variant_id: UUID | None = None
+
+    @property
+    def line_id(self) -> UUID:
+        return self.variant_id or self.product_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +79,7 @@ class MergeCart:
 
     source_cart_id: UUID
     lines: tuple[Line, ...]
-    available: dict[UUID, int]
+    available: dict[UUID, int]  # by variant id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,9 +108,14 @@ type Command = (
 # --- Events --------------------------------------------------------------------------------
 
 
+# Line events name the variant (ItemAdded v3, the others v2; before, only the product:
+# its default variant, see carts/upcasters.py).
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemAdded:
     product_id: UUID
+    variant_id: UUID
     quantity: int
     unit_price: Money
 
@@ -99,6 +123,7 @@ class ItemAdded:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemQuantityChanged:
     product_id: UUID
+    variant_id: UUID
     quantity: int
     previous: int
 
@@ -106,6 +131,7 @@ class ItemQuantityChanged:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemRemoved:
     product_id: UUID
+    variant_id: UUID
     quantity: int
     unit_price: Money
 
@@ -146,6 +172,7 @@ EVENTS = (
     CartMergedInto,
     CartCheckedOut,
 )
+SCHEMA_VERSIONS = {ItemAdded: 3, ItemQuantityChanged: 2, ItemRemoved: 2, CartMerged: 2}
 type Event = (
     ItemAdded
     | ItemQuantityChanged
@@ -163,15 +190,16 @@ type Event = (
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Line:
     product_id: UUID
+    variant_id: UUID
     quantity: int
     unit_price: Money
 
 
 @dataclass(frozen=True, slots=True)
 class Cart:
-    # The lines by product, in the order they were first added (a dict keeps it): evolve
+    # The lines by variant, in the order they were first added (a dict keeps it): evolve
     # finds a line in one lookup, however many the cart holds. Never changed in place.
-    by_product: dict[UUID, Line] = field(default_factory=dict)
+    by_variant: dict[UUID, Line] = field(default_factory=dict)
     coupon: str | None = None
     checked_out: bool = False
     merged_into: UUID | None = None
@@ -179,44 +207,49 @@ class Cart:
 
     @property
     def lines(self) -> tuple[Line, ...]:
-        return tuple(self.by_product.values())
+        return tuple(self.by_variant.values())
 
-    def line(self, product_id: UUID) -> Line | None:
-        return self.by_product.get(product_id)
+    def line(self, variant_id: UUID) -> Line | None:
+        return self.by_variant.get(variant_id)
 
-    def quantity_of(self, product_id: UUID) -> int:
-        line = self.by_product.get(product_id)
+    def quantity_of(self, variant_id: UUID) -> int:
+        line = self.by_variant.get(variant_id)
         return line.quantity if line else 0
 
     @property
     def item_count(self) -> int:
-        return sum(line.quantity for line in self.by_product.values())
+        return sum(line.quantity for line in self.by_variant.values())
 
     @property
     def is_empty(self) -> bool:
-        return not self.by_product
+        return not self.by_variant
 
-    def with_added(self, product_id: UUID, quantity: int, unit_price: Money) -> Cart:
-        """The cart with ``quantity`` more of that product; a line keeps its first price."""
-        existing = self.by_product.get(product_id)
+    def product_ids(self) -> set[UUID]:
+        return {line.product_id for line in self.by_variant.values()}
+
+    def with_added(
+        self, product_id: UUID, variant_id: UUID, quantity: int, unit_price: Money
+    ) -> Cart:
+        """The cart with ``quantity`` more of that variant; a line keeps its first price."""
+        existing = self.by_variant.get(variant_id)
         if existing is not None:
             quantity, unit_price = existing.quantity + quantity, existing.unit_price
-        line = Line(product_id=product_id, quantity=quantity, unit_price=unit_price)
-        return replace(self, by_product={**self.by_product, product_id: line})
+        line = Line(
+            product_id=product_id, variant_id=variant_id, quantity=quantity, unit_price=unit_price
+        )
+        return replace(self, by_variant={**self.by_variant, variant_id: line})
 
-    def with_line(self, product_id: UUID, quantity: int) -> Cart:
-        """The cart with that product's line set to ``quantity`` (0 removes it)."""
-        existing = self.by_product.get(product_id)
+    def with_line(self, variant_id: UUID, quantity: int) -> Cart:
+        """The cart with that variant's line set to ``quantity`` (0 removes it)."""
+        existing = self.by_variant.get(variant_id)
         if existing is None:
             return self
-        lines = dict(self.by_product)
+        lines = dict(self.by_variant)
         if quantity > 0:
-            lines[product_id] = Line(
-                product_id=product_id, quantity=quantity, unit_price=existing.unit_price
-            )
+            lines[variant_id] = replace(existing, quantity=quantity)
         else:
-            del lines[product_id]
-        return replace(self, by_product=lines)
+            del lines[variant_id]
+        return replace(self, by_variant=lines)
 
 
 INITIAL = Cart()
@@ -305,26 +338,31 @@ def decide(command: Command, state: Cart) -> list[Event]:
             raise CartClosed()
         case AddItem(quantity=q), _ if not 1 <= q <= MAX_QUANTITY:
             raise InvalidQuantity(q)
-        case AddItem(product_id=p, quantity=q), _ if state.quantity_of(p) + q > MAX_QUANTITY:
-            raise InvalidQuantity(state.quantity_of(p) + q)
-        case AddItem(product_id=p, quantity=q, available=a), _ if state.quantity_of(p) + q > a:
+        case AddItem(line_id=v, quantity=q), _ if state.quantity_of(v) + q > MAX_QUANTITY:
+            raise InvalidQuantity(state.quantity_of(v) + q)
+        case AddItem(line_id=v, quantity=q, available=a), _ if state.quantity_of(v) + q > a:
             raise NotEnoughStock(a)
-        case AddItem(product_id=p, quantity=q, unit_price=price), _:
-            return [ItemAdded(product_id=p, quantity=q, unit_price=price)]
-        case ChangeQuantity(product_id=p) | RemoveItem(product_id=p), _ if not state.line(p):
+        case AddItem(product_id=p, line_id=v, quantity=q, unit_price=price), _:
+            return [ItemAdded(product_id=p, variant_id=v, quantity=q, unit_price=price)]
+        case ChangeQuantity(line_id=v) | RemoveItem(line_id=v), _ if not state.line(v):
             raise ItemNotInCart()
-        case ChangeQuantity(quantity=0, product_id=p), _:
-            return [_removed(state.line(p))]
+        case ChangeQuantity(quantity=0, line_id=v), _:
+            return [_removed(state.line(v))]
         case ChangeQuantity(quantity=q), _ if not 1 <= q <= MAX_QUANTITY:
             raise InvalidQuantity(q)
-        case ChangeQuantity(product_id=p, quantity=q), _ if q == state.quantity_of(p):
+        case ChangeQuantity(line_id=v, quantity=q), _ if q == state.quantity_of(v):
             return []
         case ChangeQuantity(quantity=q, available=a), _ if q > a:
             raise NotEnoughStock(a)
-        case ChangeQuantity(product_id=p, quantity=q), _:
-            return [ItemQuantityChanged(product_id=p, quantity=q, previous=state.quantity_of(p))]
-        case RemoveItem(product_id=p), _:
-            return [_removed(state.line(p))]
+        case ChangeQuantity(line_id=v, quantity=q), _:
+            line = state.line(v)
+            return [
+                ItemQuantityChanged(
+                    product_id=line.product_id, variant_id=v, quantity=q, previous=line.quantity
+                )
+            ]
+        case RemoveItem(line_id=v), _:
+            return [_removed(state.line(v))]
         case ApplyCoupon(coupon=coupon), _ if coupon is not None and coupon.code == state.coupon:
             return []
         case ApplyCoupon(), Cart(lines=()):
@@ -356,7 +394,10 @@ def decide(command: Command, state: Cart) -> list[Event]:
 
 def _removed(line: Line) -> ItemRemoved:
     return ItemRemoved(
-        product_id=line.product_id, quantity=line.quantity, unit_price=line.unit_price
+        product_id=line.product_id,
+        variant_id=line.variant_id,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
     )
 
 
@@ -364,8 +405,8 @@ def _capped(state: Cart, lines: tuple[Line, ...], available: dict[UUID, int]) ->
     """The guest's lines, each cut so the merged quantity stays within stock and the limit."""
     brought = []
     for line in lines:
-        room = min(available.get(line.product_id, 0), MAX_QUANTITY) - state.quantity_of(
-            line.product_id
+        room = min(available.get(line.variant_id, 0), MAX_QUANTITY) - state.quantity_of(
+            line.variant_id
         )
         quantity = min(line.quantity, room)
         if quantity > 0:
@@ -375,19 +416,21 @@ def _capped(state: Cart, lines: tuple[Line, ...], available: dict[UUID, int]) ->
 
 def evolve(state: Cart, event: Event) -> Cart:
     match event:
-        case ItemAdded(product_id=p, quantity=q, unit_price=price):
-            return state.with_added(p, q, price)
-        case ItemQuantityChanged(product_id=p, quantity=q):
-            return state.with_line(p, q)
-        case ItemRemoved(product_id=p):
-            return state.with_line(p, 0)
+        case ItemAdded(product_id=p, variant_id=v, quantity=q, unit_price=price):
+            return state.with_added(p, v, q, price)
+        case ItemQuantityChanged(variant_id=v, quantity=q):
+            return state.with_line(v, q)
+        case ItemRemoved(variant_id=v):
+            return state.with_line(v, 0)
         case CouponApplied(code=code):
             return replace(state, coupon=code)
         case CouponRemoved():
             return replace(state, coupon=None)
         case CartMerged(source_cart_id=source, lines=lines):
             for line in lines:
-                state = state.with_added(line.product_id, line.quantity, line.unit_price)
+                state = state.with_added(
+                    line.product_id, line.variant_id, line.quantity, line.unit_price
+                )
             return replace(state, merged_from=state.merged_from | {source})
         case CartMergedInto(target_cart_id=target):
             return replace(state, merged_into=target)

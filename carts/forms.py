@@ -22,6 +22,17 @@ class AddToCartForm(forms.Form):
     )
     next = forms.CharField(required=False, max_length=2000)
 
+    def chosen_options(self, groups: int) -> tuple[str, ...] | None:
+        """The option values posted (``option-1``, ``option-2``, ... for ``groups`` groups);
+        None when none was posted (the product's default variant)."""
+        names = [f"option-{n}" for n in range(1, groups + 1)]
+        if not any(name in self.data for name in names):
+            return None
+        return tuple(str(self.data.get(name, ""))[:OPTION_TYPED_MAX] for name in names)
+
+
+OPTION_TYPED_MAX = 200  # what of a posted option value is read (they are at most 50 long)
+
 
 def first_error(form: forms.Form) -> str:
     for errors in form.errors.values():
@@ -38,6 +49,7 @@ PRODUCT_ERRORS = {
 
 class ChangeQuantityForm(forms.Form):
     product = forms.UUIDField(error_messages=PRODUCT_ERRORS)
+    variant = forms.UUIDField(required=False, error_messages=PRODUCT_ERRORS)
     quantity = forms.IntegerField(
         min_value=0,
         max_value=MAX_QUANTITY,
@@ -52,6 +64,7 @@ class ChangeQuantityForm(forms.Form):
 
 class RemoveItemForm(forms.Form):
     product = forms.UUIDField(error_messages=PRODUCT_ERRORS)
+    variant = forms.UUIDField(required=False, error_messages=PRODUCT_ERRORS)
 
 
 class CouponForm(forms.Form):

@@ -40,6 +40,13 @@ class CartLine(models.Model):
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    variant = models.ForeignKey(
+        "catalog.ProductVariant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        help_text="The variant (a line per variant; the default one's id is the product's).",
+    )
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="The price when the item was added."
@@ -56,11 +63,32 @@ class CartLine(models.Model):
         verbose_name_plural = "cart lines"
         ordering = ["slot", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "product"], name="cartline_cart_product_unique")
+            models.UniqueConstraint(fields=["cart", "variant"], name="cartline_cart_variant_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_id}"
+        return f"{self.quantity} × {self.variant_id}"
+
+    # Read ``variant`` and ``product`` with the line (``select_related("variant__product")``
+    # in carts.selectors): a line is priced, named and weighed by its variant.
+
+    @property
+    def title(self) -> str:
+        """ "Brazil Cerrado, 500 g, Filter": the product's name and the variant's options."""
+        return ", ".join((self.product.name, *self.variant.options))
+
+    @property
+    def unit_price_now(self) -> Money:
+        return self.variant.unit_price
+
+    @property
+    def weight_grams(self) -> int:
+        """One unit's weight in grams (the variant's, now)."""
+        return self.variant.weight_grams
+
+    @property
+    def line_weight_grams(self) -> int:
+        return self.variant.weight_grams * self.quantity
 
     @property
     def added_price(self) -> Money:
@@ -68,13 +96,13 @@ class CartLine(models.Model):
 
     @property
     def price_changed(self) -> bool:
-        """The catalog price differs from the price the item was added at."""
-        return self.added_price != self.product.unit_price
+        """The variant's catalog price differs from the price the item was added at."""
+        return self.added_price != self.variant.unit_price
 
     @property
     def line_total(self) -> Money:
         """At the current catalog price: the cart always totals at today's prices."""
-        return (self.product.unit_price * self.quantity).rounded()
+        return (self.variant.unit_price * self.quantity).rounded()
 
 
 class CustomerCart(models.Model):

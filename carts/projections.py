@@ -27,18 +27,26 @@ def cart_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
     """A cart event's changes to its CartSummary (the stream row) and its lines."""
     cart = recorded.stream_id
     match event:
-        case ItemAdded(product_id=p, quantity=q, unit_price=price):
-            return StreamRow(add={"item_count": q}), _add_line(cart, p, q, price, slot_of(recorded))
-        case ItemQuantityChanged(product_id=p, quantity=q, previous=previous):
+        case ItemAdded(product_id=p, variant_id=v, quantity=q, unit_price=price):
+            line = _add_line(cart, p, v, q, price, slot_of(recorded))
+            return StreamRow(add={"item_count": q}), line
+        case ItemQuantityChanged(variant_id=v, quantity=q, previous=previous):
             return (
                 StreamRow(add={"item_count": q - previous}),
-                Update(CartLine, _line(cart, p), set={"quantity": q}),
+                Update(CartLine, _line(cart, v), set={"quantity": q}),
             )
-        case ItemRemoved(product_id=p, quantity=q):
-            return StreamRow(add={"item_count": -q}), Delete(CartLine, _line(cart, p))
+        case ItemRemoved(variant_id=v, quantity=q):
+            return StreamRow(add={"item_count": -q}), Delete(CartLine, _line(cart, v))
         case CartMerged(lines=lines):
             return StreamRow(add={"item_count": sum(line.quantity for line in lines)}), *(
-                _add_line(cart, line.product_id, line.quantity, line.unit_price, recorded.position)
+                _add_line(
+                    cart,
+                    line.product_id,
+                    line.variant_id,
+                    line.quantity,
+                    line.unit_price,
+                    recorded.position,
+                )
                 for line in lines
             )
         case CouponApplied(code=code):
@@ -54,8 +62,8 @@ def cart_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
     return ()
 
 
-def _line(cart_id, product_id) -> dict:
-    return {"cart_id": cart_id, "product_id": product_id}
+def _line(cart_id, variant_id) -> dict:
+    return {"cart_id": cart_id, "variant_id": variant_id}
 
 
 def slot_of(recorded: RecordedEvent) -> int:
@@ -64,13 +72,16 @@ def slot_of(recorded: RecordedEvent) -> int:
     return int(recorded.metadata.get("slot") or recorded.position)
 
 
-def _add_line(cart_id, product_id, quantity: int, unit_price: Money, slot: int) -> Upsert:
+def _add_line(
+    cart_id, product_id, variant_id, quantity: int, unit_price: Money, slot: int
+) -> Upsert:
     """A new line at this price and slot, or more of a line there already (its price and
     slot stay)."""
     return Upsert(
         CartLine,
-        _line(cart_id, product_id),
+        _line(cart_id, variant_id),
         {
+            "product_id": product_id,
             "quantity": quantity,
             "unit_price": unit_price.amount,
             "currency": unit_price.currency,

@@ -26,8 +26,13 @@ class CartContents:
         """Read the pictures of these lines' products (all lines by default) in one query."""
         prefetch_related_objects([line.product for line in lines or self.lines], "images")
 
-    def line(self, product_id: UUID) -> CartLine | None:
-        return next((line for line in self.lines if line.product_id == product_id), None)
+    def line(self, variant_id: UUID) -> CartLine | None:
+        return next((line for line in self.lines if line.variant_id == variant_id), None)
+
+    @property
+    def weight_grams(self) -> int:
+        """What the cart's lines weigh together, in grams (each line: ``weight_grams``)."""
+        return sum(line.line_weight_grams for line in self.lines)
 
 
 def cart_contents(*, cart_id: UUID | None, now: datetime | None = None) -> CartContents:
@@ -37,13 +42,17 @@ def cart_contents(*, cart_id: UUID | None, now: datetime | None = None) -> CartC
         if cart_id
         else None
     )
-    lines = list(CartLine.objects.filter(cart=summary).select_related("product")) if summary else []
+    lines = (
+        list(CartLine.objects.filter(cart=summary).select_related("product", "variant"))
+        if summary
+        else []
+    )
     coupon = None
     if summary and summary.coupon_code:
         found = Coupon.objects.filter(code=summary.coupon_code).first()
         coupon = found.terms() if found else None
     totals = cart_totals(
-        ((line.quantity, line.product.unit_price) for line in lines),
+        ((line.quantity, line.variant.unit_price) for line in lines),
         currency=lines[0].product.currency if lines else Product.shop_currency(),
         coupon=coupon,
         now=now,

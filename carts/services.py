@@ -7,7 +7,7 @@ from uuid import UUID
 from carts import coupons, domain
 from carts.models import CartLine, Coupon, CustomerCart
 from carts.selectors import cart_contents
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from shop import eventstore
 from shop.aggregates import CommandContext, Decider, Outcome
 from shop.unitofwork import Lock, UnitOfWork, execute, load_state, run
@@ -29,29 +29,51 @@ COUPON = Decider(
 UNDO_WINDOW = timedelta(minutes=15)  # how long a removal can be undone
 
 
-def _available(product: Product) -> int:
-    return product.stock if product.is_listed else 0
+def _available(product: Product, variant: ProductVariant) -> int:
+    return variant.stock if product.is_listed else 0
+
+
+def default_variant(product: Product) -> ProductVariant:
+    """The product's default variant (its id is the product's)."""
+    return ProductVariant.objects.get(id=product.id)
 
 
 def cart_add_item(
-    *, cart_id: UUID, product: Product, quantity: int, context: CommandContext
+    *,
+    cart_id: UUID,
+    product: Product,
+    quantity: int,
+    context: CommandContext,
+    variant: ProductVariant | None = None,
 ) -> Outcome[domain.Cart]:
-    """Add ``quantity`` of ``product`` at its current catalog price."""
+    """Add ``quantity`` of a variant of ``product`` (None: its default one) at the
+    variant's current catalog price; each variant is a line of its own."""
+    variant = variant or default_variant(product)
     command = domain.AddItem(
         product_id=product.id,
+        variant_id=variant.id,
         quantity=quantity,
-        unit_price=product.unit_price,
-        available=_available(product),
+        unit_price=variant.unit_price,
+        available=_available(product, variant),
     )
     return execute(CART, cart_id, command, context)
 
 
 def cart_change_quantity(
-    *, cart_id: UUID, product: Product, quantity: int, context: CommandContext
+    *,
+    cart_id: UUID,
+    product: Product,
+    quantity: int,
+    context: CommandContext,
+    variant: ProductVariant | None = None,
 ) -> Outcome[domain.Cart]:
-    """Set the line's quantity; 0 removes the line."""
+    """Set the quantity of the variant's line (None: the default variant); 0 removes it."""
+    variant = variant or default_variant(product)
     command = domain.ChangeQuantity(
-        product_id=product.id, quantity=quantity, available=_available(product)
+        product_id=product.id,
+        variant_id=variant.id,
+        quantity=quantity,
+        available=_available(product, variant),
     )
     if quantity == 0:
         return _remove_line(cart_id, command, context)
@@ -59,9 +81,10 @@ def cart_change_quantity(
 
 
 def cart_remove_item(
-    *, cart_id: UUID, product_id: UUID, context: CommandContext
+    *, cart_id: UUID, product_id: UUID, context: CommandContext, variant_id: UUID | None = None
 ) -> Outcome[domain.Cart]:
-    return _remove_line(cart_id, domain.RemoveItem(product_id=product_id), context)
+    command = domain.RemoveItem(product_id=product_id, variant_id=variant_id)
+    return _remove_line(cart_id, command, context)
 
 
 def _remove_line(cart_id: UUID, command, context: CommandContext) -> Outcome[domain.Cart]:
@@ -71,7 +94,7 @@ def _remove_line(cart_id: UUID, command, context: CommandContext) -> Outcome[dom
     def work(uow: UnitOfWork):
         cart = uow.load(CART, cart_id)
         slot = (
-            CartLine.objects.filter(cart_id=cart_id, product_id=command.product_id)
+            CartLine.objects.filter(cart_id=cart_id, variant_id=command.line_id)
             .values_list("slot", flat=True)
             .first()
         )
@@ -137,12 +160,15 @@ def cart_undo_removal(
             raise domain.NothingToUndo()
         removed = removal.event
         slot = removal.metadata.get("slot") or removal_position  # where the line was
-        product = Product.objects.filter(id=removed.product_id).first()
+        variant = (
+            ProductVariant.objects.select_related("product").filter(id=removed.variant_id).first()
+        )
         command = domain.AddItem(
             product_id=removed.product_id,
+            variant_id=removed.variant_id,
             quantity=removed.quantity,
             unit_price=removed.unit_price,
-            available=_available(product) if product else 0,
+            available=_available(variant.product, variant) if variant else 0,
         )
         uow.decide(cart, command, undoes=removal_position, slot=slot)
         return cart
@@ -197,11 +223,13 @@ def cart_claim_for_customer(
             return Claim(guest_cart_id)
         if not guest_open or guest.state.is_empty:
             return Claim(owned.cart_id)
-        stock = Product.objects.filter(id__in=[line.product_id for line in guest.state.lines])
+        variants = ProductVariant.objects.select_related("product").filter(
+            id__in=[line.variant_id for line in guest.state.lines]
+        )
         merge = domain.MergeCart(
             source_cart_id=guest_cart_id,
             lines=guest.state.lines,
-            available={product.id: _available(product) for product in stock},
+            available={variant.id: _available(variant.product, variant) for variant in variants},
         )
         merged = uow.decide(target, merge)
         uow.decide(guest, domain.CloseAsMerged(target_cart_id=owned.cart_id))

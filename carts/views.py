@@ -10,6 +10,7 @@ part that holds the field comes back, out of band, with the message.
 """
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from carts.domain import (
     InvalidQuantity,
     ItemNotInCart,
     ItemRemoved,
+    NotEnoughStock,
     NothingToUndo,
     UnknownCoupon,
 )
@@ -39,7 +41,8 @@ from carts.forms import (
 )
 from carts.selectors import CartContents, cart_contents
 from carts.session import current_cart_id, ensure_cart_id
-from catalog.models import Product
+from catalog.domain import CombinationNotSold
+from catalog.models import Product, ProductVariant
 from catalog.views import catalog_context, page_at, product_context
 from shop.eventstore import ConcurrencyError
 from shop.middleware import ConcurrencyConflictMiddleware
@@ -118,7 +121,7 @@ def _refuse_on_cart(
     contents = cart_contents(cart_id=current_cart_id(request), now=timezone.now())
     context = {
         **_page_context(contents),
-        "line_error": {"product": line, "message": message, "quantity": _typed(request, "quantity")}
+        "line_error": {"line": line, "message": message, "quantity": _typed(request, "quantity")}
         if line
         else None,
         "coupon_error": message if coupon else "",
@@ -134,8 +137,17 @@ def _refuse_on_cart(
     return render(request, "carts/cart_detail.html#cart-update", context, status=status)
 
 
-def _refuse_add(request, message: str, *, status: int, product: Product | None, next_path: str):
-    """The catalog page the shopper was on, with ``message`` beside the quantity."""
+def _refuse_add(
+    request,
+    message: str,
+    *,
+    status: int,
+    product: Product | None,
+    next_path: str,
+    chosen: tuple[str, ...] | None = None,
+):
+    """The catalog page the shopper was on, with ``message`` beside the quantity (and the
+    options the shopper chose still chosen)."""
     if product is None and request.htmx:
         return refuse(request, message, status=status)
     messages.error(request, message)
@@ -145,18 +157,30 @@ def _refuse_add(request, message: str, *, status: int, product: Product | None, 
         "quantity": _typed(request, "quantity"),
     }
     if request.htmx:
-        context = {"product": product, "add_error": add_error, "next_path": next_path}
+        context = {**product_context(product, chosen, related=False), "add_error": add_error}
+        context["next_path"] = next_path
+        context["detail"] = urlsplit(next_path).path == product.get_absolute_url()
         return render(request, "carts/add_refused.html", context, status=status)
-    page = page_at(next_path) if next_path else None
+    page = page_at(next_path, chosen) if next_path else None
     if page is None:
         page = (
-            ("catalog/product_detail.html", product_context(product))
+            ("catalog/product_detail.html", product_context(product, chosen))
             if product
             else ("catalog/product_list.html", catalog_context(request.GET.copy()))
         )
     template, context = page
     context.update(add_error=add_error, next_path=next_path)
     return render(request, template, context, status=status)
+
+
+def _chosen_variant(
+    variants: list[ProductVariant], chosen: tuple[str, ...] | None
+) -> ProductVariant | None:
+    """The variant of these option values (None chosen: the default variant)."""
+    if chosen is None:
+        product_id = variants[0].product_id
+        return next((v for v in variants if v.id == product_id), variants[0])
+    return next((v for v in variants if tuple(v.options) == chosen), None)
 
 
 def _offer_undo(request, outcome, name: str) -> None:
@@ -172,8 +196,10 @@ def detail(request):
     return render(request, "carts/cart_detail.html", _page_context(contents))
 
 
-def read_add_form(request) -> tuple[AddToCartForm, Product] | HttpResponse:
-    """The valid add-to-cart form and the listed product it names, or the refusal to send.
+def read_add_form(request) -> tuple[AddToCartForm, Product, ProductVariant] | HttpResponse:
+    """The valid add-to-cart form, the listed product it names and the variant its options
+    choose (none posted: the default one), or the refusal to send. One query: the
+    product's variants, each with the product.
 
     The benchmarks' CRUD baseline reads its form with this too, so both do the same work.
     """
@@ -183,15 +209,26 @@ def read_add_form(request) -> tuple[AddToCartForm, Product] | HttpResponse:
     if "product" in form.errors:
         message = form.errors["product"][0]
         return _refuse_add(request, message, status=422, product=None, next_path=next_path)
-    product = Product.objects.filter(id=form.cleaned_data["product"], is_listed=True).first()
-    if product is None:
+    variants = list(
+        ProductVariant.objects.select_related("product").filter(
+            product_id=form.cleaned_data["product"], product__is_listed=True
+        )
+    )
+    if not variants:
         message = "That product is not in our catalog."
         return _refuse_add(request, message, status=404, product=None, next_path=next_path)
+    product = variants[0].product
+    chosen = form.chosen_options(len(variants[0].options))
+    refused = {"product": product, "next_path": next_path, "chosen": chosen}
     if form.errors:
+        return _refuse_add(request, first_error(form), status=422, **refused)
+    variant = _chosen_variant(variants, chosen)
+    if variant is None:
         return _refuse_add(
-            request, first_error(form), status=422, product=product, next_path=next_path
+            request, str(CombinationNotSold(product.name, chosen)), status=422, **refused
         )
-    return form, product
+    variant.product = product
+    return form, product, variant
 
 
 @require_POST
@@ -199,42 +236,63 @@ def add(request):
     asked = read_add_form(request)
     if isinstance(asked, HttpResponse):
         return asked
-    form, product = asked
+    form, product, variant = asked
     next_path = local_path(form.cleaned_data["next"]) or ""
     quantity = form.cleaned_data["quantity"]
     try:
         outcome = services.cart_add_item(
             cart_id=ensure_cart_id(request),
             product=product,
+            variant=variant,
             quantity=quantity,
             context=command_context(request),
         )
     except REFUSALS as error:
+        message = said(error)
+        if isinstance(error, NotEnoughStock) and error.available <= 0:
+            message = f"Sorry, {variant.title} is out of stock."
+        chosen = tuple(variant.options) if variant.options else None
         return _refuse_add(
-            request, said(error), status=status_of(error), product=product, next_path=next_path
+            request,
+            message,
+            status=status_of(error),
+            product=product,
+            next_path=next_path,
+            chosen=chosen,
         )
     messages.success(
-        request, f"Added {quantity} × {product.name} to your cart.", extra_tags="view-cart"
+        request, f"Added {quantity} × {variant.title} to your cart.", extra_tags="view-cart"
     )
     if request.htmx:
         return render(request, "carts/added.html", {"cart_count": outcome.state.item_count})
+    if variant.options and urlsplit(next_path).path == product.get_absolute_url():
+        # Without JavaScript: the page of the variant just added.
+        groups = {f"option-{n}": value for n, value in enumerate(variant.options, start=1)}
+        return redirect_to_next(f"{product.get_absolute_url()}?{urlencode(groups)}", product)
     return redirect_to_next(next_path, product)
 
 
-def _read_line_form(request, form_class) -> tuple[Any, UUID, Product] | HttpResponse:
-    """A valid form about one line of the shopper's cart, the cart and the line's product;
-    or the refusal to send."""
+def _read_line_form(request, form_class) -> tuple[Any, UUID, ProductVariant] | HttpResponse:
+    """A valid form about one line of the shopper's cart, the cart and the line's variant
+    (with its product; no ``variant`` posted: the product's default one); or the refusal
+    to send."""
     form = form_class(request.POST)
     form.is_valid()
-    if "product" in form.errors:
-        return _refuse_on_cart(request, form.errors["product"][0], status=422)
+    for field in ("product", "variant"):
+        if field in form.errors:
+            return _refuse_on_cart(request, form.errors[field][0], status=422)
     cart_id = current_cart_id(request)
-    product = Product.objects.filter(id=form.cleaned_data["product"]).first()
-    if cart_id is None or product is None:
+    product_id = form.cleaned_data["product"]
+    variant = (
+        ProductVariant.objects.select_related("product")
+        .filter(id=form.cleaned_data.get("variant") or product_id, product_id=product_id)
+        .first()
+    )
+    if cart_id is None or variant is None:
         return _refuse_on_cart(request, str(ItemNotInCart()), status=404)
     if form.errors:  # the quantity: shown beside the line's quantity box
-        return _refuse_on_cart(request, first_error(form), status=422, line=product.id)
-    return form, cart_id, product
+        return _refuse_on_cart(request, first_error(form), status=422, line=variant.id)
+    return form, cart_id, variant
 
 
 def _read_cart_form(
@@ -257,20 +315,24 @@ def change(request):
     asked = _read_line_form(request, ChangeQuantityForm)
     if isinstance(asked, HttpResponse):
         return asked
-    form, cart_id, product = asked
+    form, cart_id, variant = asked
     quantity = form.cleaned_data["quantity"]
     try:
         outcome = services.cart_change_quantity(
-            cart_id=cart_id, product=product, quantity=quantity, context=command_context(request)
+            cart_id=cart_id,
+            product=variant.product,
+            variant=variant,
+            quantity=quantity,
+            context=command_context(request),
         )
     except REFUSALS as error:
-        message = f"{product.name}: {said(error)}"
-        return _refuse_on_cart(request, message, status=status_of(error), line=product.id)
+        message = f"{variant.title}: {said(error)}"
+        return _refuse_on_cart(request, message, status=status_of(error), line=variant.id)
     if quantity == 0:
-        _offer_undo(request, outcome, product.name)
-        return _answer(request, cart_id, removed=product.id)
-    messages.success(request, f"{product.name}: quantity is now {quantity}.")
-    return _answer(request, cart_id, line=product.id)
+        _offer_undo(request, outcome, variant.title)
+        return _answer(request, cart_id, removed=variant.id)
+    messages.success(request, f"{variant.title}: quantity is now {quantity}.")
+    return _answer(request, cart_id, line=variant.id)
 
 
 @require_POST
@@ -278,16 +340,19 @@ def remove(request):
     asked = _read_line_form(request, RemoveItemForm)
     if isinstance(asked, HttpResponse):
         return asked
-    _form, cart_id, product = asked
+    _form, cart_id, variant = asked
     try:
         outcome = services.cart_remove_item(
-            cart_id=cart_id, product_id=product.id, context=command_context(request)
+            cart_id=cart_id,
+            product_id=variant.product_id,
+            variant_id=variant.id,
+            context=command_context(request),
         )
     except REFUSALS as error:
-        message = f"{product.name}: {said(error)}"
+        message = f"{variant.title}: {said(error)}"
         return _refuse_on_cart(request, message, status=status_of(error))
-    _offer_undo(request, outcome, product.name)
-    return _answer(request, cart_id, removed=product.id)
+    _offer_undo(request, outcome, variant.title)
+    return _answer(request, cart_id, removed=variant.id)
 
 
 @require_POST
@@ -307,7 +372,10 @@ def undo(request):
         return _refuse_on_cart(request, said(error), status=status_of(error))
     request.session.pop(UNDO_KEY, None)
     restored = outcome.recorded[0].event
-    name = Product.objects.filter(id=restored.product_id).values_list("name", flat=True).first()
+    variant = (
+        ProductVariant.objects.select_related("product").filter(id=restored.variant_id).first()
+    )
+    name = variant.title if variant else "it"
     messages.success(request, f"Put {restored.quantity} × {name} back in your cart.")
     return _answer(request, cart_id, whole=True)
 

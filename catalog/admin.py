@@ -22,7 +22,8 @@ from django.utils.html import format_html, format_html_join
 from catalog import domain, services
 from catalog.domain import ProductError
 from catalog.images import check_upload
-from catalog.models import Category, Product, ProductImage
+from catalog.models import Category, Product, ProductImage, ProductVariant
+from catalog.variant_admin import VariantsPage
 from shop.admin import register_stream_names, stream_link
 from shop.aggregates import CommandContext
 
@@ -52,6 +53,21 @@ class ProductForm(forms.ModelForm):
         initial=True,
         help_text="For sale in the shop. Untick to delist the product; tick to relist it.",
     )
+    sku = forms.CharField(
+        label="SKU",
+        max_length=domain.SKU_MAX,
+        required=False,
+        help_text="The default variant's stock-keeping unit; empty: the slug in capitals.",
+    )
+    weight_grams = forms.IntegerField(
+        label="Weight (g)",
+        required=False,
+        initial=0,
+        help_text="One unit's weight in grams, packed (shipping is priced by weight).",
+    )
+    # The stock figure the form showed: a checkout meanwhile makes a changed figure stale,
+    # refused with a message rather than written over the reservation.
+    stock_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Product
@@ -59,14 +75,20 @@ class ProductForm(forms.ModelForm):
         help_texts = {
             "slug": "The product's address in the shop; it cannot change once the product "
             "is listed.",
-            "price": "The unit price, in the shop's currency.",
-            "stock": "Units on hand (not reserved).",
+            "price": "The default variant's unit price, in the shop's currency.",
+            "stock": "The default variant's units on hand (not reserved).",
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "category" in self.fields:
             self.fields["category"].required = True
+        if not self.adding:  # price and stock are the default variant's
+            default = ProductVariant.objects.filter(id=self.instance.pk).first()
+            if default is not None:
+                self.initial.update(price=default.price, stock=default.stock)
+                self.initial["stock_shown"] = default.stock
+        self._commands: list[domain.Command] | None = None
 
     @property
     def adding(self) -> bool:
@@ -80,6 +102,11 @@ class ProductForm(forms.ModelForm):
 
     def commands(self) -> list[domain.Command]:
         """The commands this save sends: all of a new product, what changed of another."""
+        if self._commands is None:
+            self._commands = self._decide_commands()
+        return self._commands
+
+    def _decide_commands(self) -> list[domain.Command]:
         data = self.cleaned_data
         category = data["category"].slug
         price = services.shop_money(data["price"])
@@ -91,6 +118,9 @@ class ProductForm(forms.ModelForm):
                     category=category,
                     description=data["description"],
                     price=price,
+                    variant_id=self.product_id,
+                    sku=data.get("sku") or "",
+                    weight_grams=data.get("weight_grams") or 0,
                 ),
                 domain.AdjustStock(on_hand=data["stock"], reason="opening stock"),
             ]
@@ -105,7 +135,13 @@ class ProductForm(forms.ModelForm):
             )
         if "price" in changed:
             commands.append(domain.ChangePrice(price=price))
-        if "stock" in changed:  # only then: a checkout may have reserved some meanwhile
+        shown = data.get("stock_shown")
+        if shown is not None and data["stock"] != shown:
+            # Changed from what the form showed; refused if a checkout changed it meanwhile.
+            commands.append(
+                domain.AdjustStock(on_hand=data["stock"], reason="staff adjustment", expected=shown)
+            )
+        elif shown is None and "stock" in changed:  # a form that did not say what it showed
             commands.append(domain.AdjustStock(on_hand=data["stock"], reason="staff adjustment"))
         if "is_listed" in changed:
             commands.append(domain.RelistProduct() if data["is_listed"] else domain.DelistProduct())
@@ -122,6 +158,9 @@ class ProductForm(forms.ModelForm):
         for refusal in refusals:
             field = refusal.field if refusal.field in self.fields else None
             self.add_error(field, str(refusal))
+            if isinstance(refusal, domain.StaleStock):  # the next save starts from today's
+                self.data = self.data.copy()
+                self.data["stock_shown"] = str(refusal.on_hand)
 
 
 @admin.register(Category)
@@ -133,9 +172,12 @@ class CategoryAdmin(admin.ModelAdmin):
 class ProductCommandForm(forms.Form):
     """Staff edits, sent to the product aggregate as commands; the aggregate has the last word."""
 
-    price = forms.DecimalField(max_digits=12, decimal_places=2, help_text="The new unit price.")
-    stock = forms.IntegerField(help_text="Units on hand (not reserved).")
+    price = forms.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The default variant's new unit price."
+    )
+    stock = forms.IntegerField(help_text="The default variant's units on hand (not reserved).")
     reason = forms.CharField(max_length=200, required=False, help_text="Why the stock changed.")
+    stock_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 @admin.register(Product)
@@ -166,10 +208,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["name", "slug", "category", "description", "price", "stock", "is_listed"]
-        return fields if obj is None else [*self.RECORD[:3], *fields, *self.RECORD[3:]]
+        if obj is None:
+            return [*fields[:6], "sku", "weight_grams", *fields[6:]]
+        return [*self.RECORD[:3], "variants", *fields, "stock_shown", *self.RECORD[3:]]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else [*self.RECORD, "slug"]
+        return [] if obj is None else [*self.RECORD, "variants", "slug"]
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if obj is None else {}
@@ -187,6 +231,18 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.display(description="pictures")
     def picture_count(self, obj: Product) -> int:
         return len(obj.images.all())
+
+    @admin.display(description="options and variants")
+    def variants(self, obj: Product) -> str:
+        """How many variants the product sells, and the page to change them."""
+        count = ProductVariant.objects.filter(product_id=obj.pk).count()
+        url = reverse("admin:catalog_product_variants", args=[obj.pk])
+        return format_html(
+            '{} variant{} <a class="changelink" href="{}">Change options and variants</a>',
+            count,
+            "" if count == 1 else "s",
+            url,
+        )
 
     @admin.display(description="pictures")
     def pictures(self, obj: Product) -> str:
@@ -256,6 +312,11 @@ class ProductAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.commands_view),
                 name="catalog_product_commands",
             ),
+            path(
+                "<uuid:product_id>/variants/",
+                self.admin_site.admin_view(self.variants_view),
+                name="catalog_product_variants",
+            ),
             *super().get_urls(),
         ]
 
@@ -264,25 +325,67 @@ class ProductAdmin(admin.ModelAdmin):
         """One unit of work: either every change is stored, or none."""
         commands: list[domain.Command] = []
         done = []
-        if data["price"] != product.price:
+        default = ProductVariant.objects.get(id=product.id)
+        if data["price"] != default.price:
             price = services.shop_money(data["price"])
             commands.append(domain.ChangePrice(price=price))
             done.append(f"price {price.amount} {price.currency}")
-        if data["stock"] != product.stock:
+        shown = data.get("stock_shown")
+        if data["stock"] != (default.stock if shown is None else shown):
             reason = data["reason"] or "staff adjustment"
-            commands.append(domain.AdjustStock(on_hand=data["stock"], reason=reason))
+            commands.append(
+                domain.AdjustStock(on_hand=data["stock"], reason=reason, expected=shown)
+            )
             done.append(f"stock {data['stock']}")
         services.product_edit(
             product_id=product.id, commands=commands, context=staff_context(request)
         )
         return done
 
+    def variants_view(self, request, product_id):
+        """Option groups and variants: each change a command, each refusal beside its field."""
+        if not request.user.has_perm("catalog.change_product"):
+            raise PermissionDenied
+        product = get_object_or_404(Product, id=product_id)
+        page = VariantsPage.build(product, request.POST if request.method == "POST" else None)
+        status = 200
+        if request.method == "POST":
+            if page.is_valid():
+                try:
+                    outcome = services.product_edit(
+                        product_id=product.id,
+                        commands=page.commands,
+                        context=staff_context(request),
+                    )
+                except ProductError as refusal:  # a race the check could not foresee
+                    messages.error(request, f"Nothing was saved: {refusal}")
+                    return HttpResponseRedirect(request.get_full_path())
+                if outcome.recorded:
+                    names = ", ".join(type(r.event).__name__ for r in outcome.recorded)
+                    messages.success(request, f"{product.name}: saved ({names}).")
+                else:
+                    messages.info(request, "Nothing changed, so nothing was recorded.")
+                return redirect(reverse("admin:catalog_product_variants", args=[product.id]))
+            status = 422
+            messages.error(request, "Nothing was saved: please correct the errors below.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": product,
+            "title": f"Options and variants of {product.name}",
+            "page": page,
+        }
+        return TemplateResponse(
+            request, "admin/catalog/product/variants.html", context, status=status
+        )
+
     def commands_view(self, request, product_id):
         """Change price and stock: each change is a command, and becomes an event."""
         if not request.user.has_perm("catalog.change_product"):
             raise PermissionDenied
         product = get_object_or_404(Product, id=product_id)
-        initial = {"price": product.price, "stock": product.stock}
+        default = get_object_or_404(ProductVariant, id=product_id)
+        initial = {"price": default.price, "stock": default.stock, "stock_shown": default.stock}
         form = ProductCommandForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:

@@ -110,7 +110,25 @@ class Product(models.Model):
 
     @property
     def unit_price(self) -> Money:
+        """The default variant's price."""
         return Money(Decimal(self.price), self.currency)
+
+    @property
+    def price_range(self) -> tuple[Money, Money]:
+        """The lowest and highest variant price (annotated by ``with_price_range``)."""
+        low = getattr(self, "price_from", None)
+        high = getattr(self, "price_to", None)
+        low = self.price if low is None else low
+        high = self.price if high is None else high
+        return (
+            Money(Decimal(str(low)), self.currency).rounded(),
+            Money(Decimal(str(high)), self.currency).rounded(),
+        )
+
+    @property
+    def prices_differ(self) -> bool:
+        low, high = self.price_range
+        return low != high
 
     @staticmethod
     def shop_currency() -> str:
@@ -136,6 +154,15 @@ class Product(models.Model):
         return "In stock"
 
     @property
+    def variant_list(self) -> list["ProductVariant"]:
+        """Its variants in the order they were added (``prefetch_related("variants")``)."""
+        return list(self.variants.all())
+
+    @property
+    def option_group_list(self) -> list["ProductOptionGroup"]:
+        return list(self.option_groups.all())
+
+    @property
     def main_image(self) -> "ProductImage | None":
         """The first picture; reads ``prefetch_related("images")`` when the caller did."""
         return next(iter(self.images.all()), None)
@@ -148,6 +175,105 @@ class Product(models.Model):
     def hue(self) -> int:
         """A stable colour for the generated placeholder picture."""
         return self.id.int % 360
+
+
+def with_price_range(products: models.QuerySet) -> models.QuerySet:
+    """Products with their lowest and highest variant price (``price_from``, ``price_to``)
+    and whether they have options (``has_options``): subqueries in the same statement, so
+    a page of products is still one query."""
+    variants = ProductVariant.objects.filter(product_id=models.OuterRef("pk")).values("price")
+    groups = ProductOptionGroup.objects.filter(product_id=models.OuterRef("pk"))
+    return products.annotate(
+        price_from=models.Subquery(variants.order_by("price")[:1]),
+        price_to=models.Subquery(variants.order_by("-price")[:1]),
+        has_options=models.Exists(groups),
+    )
+
+
+class ProductOptionGroup(models.Model):
+    """An option group of a product (Size: 250 g, 500 g, 1 kg), kept by the projection."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.DO_NOTHING, db_constraint=False, related_name="option_groups"
+    )
+    position = models.PositiveSmallIntegerField(help_text="0: the first group.")
+    name = models.CharField(max_length=50)
+    values = models.JSONField(default=list, help_text="Its values, in order.")
+
+    class Meta:
+        verbose_name = "option group"
+        verbose_name_plural = "option groups"
+        ordering = ["product", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "position"], name="optiongroup_product_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {', '.join(self.values)}"
+
+    @property
+    def field_name(self) -> str:
+        """The form field (and query parameter) that chooses a value of this group."""
+        return f"option-{self.position + 1}"
+
+
+class ProductVariant(models.Model):
+    """One combination of option values that is sold, kept by ``catalog.projections``."""
+
+    id = models.UUIDField(
+        primary_key=True, help_text="The variant's id (the default one: the product's id)."
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.DO_NOTHING, db_constraint=False, related_name="variants"
+    )
+    sku = models.CharField("SKU", max_length=64)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    stock = models.IntegerField(default=0, help_text="Units on hand, not yet reserved.")
+    weight_grams = models.PositiveIntegerField(default=0, help_text="Weight in grams.")
+    options = models.JSONField(default=list, help_text="One value per option group, in order.")
+    label = models.CharField(max_length=200, blank=True, help_text='"500 g, Filter".')
+    position = models.BigIntegerField(default=0, help_text="The event that added it: its order.")
+
+    class Meta:
+        verbose_name = "variant"
+        verbose_name_plural = "variants"
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="variant_stock_gte_0"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "price"], name="variant_product_price_idx"),
+            models.Index(fields=["product", "position"], name="variant_product_position_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} ({self.label or 'default'})"
+
+    @property
+    def unit_price(self) -> Money:
+        return Money(Decimal(self.price), self.currency)
+
+    @property
+    def title(self) -> str:
+        """ "Brazil Cerrado, 500 g, Filter" (reads ``product``: select it with the variant)."""
+        return ", ".join((self.product.name, *self.options))
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def stock_label(self) -> str:
+        if not self.product.is_listed:
+            return "No longer sold"
+        if self.stock <= 0:
+            return "Out of stock"
+        if self.stock <= LOW_STOCK:
+            return f"Only {self.stock} left"
+        return "In stock"
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,21 @@ def product_refusals(
     return refusals
 
 
+def product_refusals_by_command(
+    *, product_id: UUID, commands: Sequence[domain.Command]
+) -> list[tuple[domain.Command, domain.ProductError]]:
+    """Like ``product_refusals``, each refusal with the command refused (a form with a row
+    per variant shows it in that row)."""
+    state = load_state(PRODUCT, product_id).state
+    refused = []
+    for command in commands:
+        try:
+            state = PRODUCT.fold(state, PRODUCT.decide(command, state))
+        except domain.ProductError as refusal:
+            refused.append((command, refusal))
+    return refused
+
+
 def product_list(
     *,
     name: str,
@@ -76,11 +91,21 @@ def product_list(
     price: Money,
     stock: int,
     context: CommandContext,
+    sku: str = "",
+    weight_grams: int = 0,
 ) -> UUID:
-    """List a new product and set its opening stock (one unit of work)."""
+    """List a new product and set its opening stock (one unit of work). Its default
+    variant's id is the product's id."""
     product_id = product_id_for(slug)
     command = domain.ListProduct(
-        name=name, slug=slug, category=category, description=description, price=price
+        name=name,
+        slug=slug,
+        category=category,
+        description=description,
+        price=price,
+        variant_id=product_id,
+        sku=sku,
+        weight_grams=weight_grams,
     )
     product_edit(
         product_id=product_id,
@@ -98,15 +123,24 @@ def product_change_details(
 
 
 def product_change_price(
-    *, product_id: UUID, price: Money, context: CommandContext
+    *, product_id: UUID, price: Money, context: CommandContext, variant_id: UUID | None = None
 ) -> Outcome[domain.Product]:
-    return execute(PRODUCT, product_id, domain.ChangePrice(price=price), context)
+    """Change a variant's price (None: the default variant's)."""
+    command = domain.ChangePrice(price=price, variant_id=variant_id)
+    return execute(PRODUCT, product_id, command, context)
 
 
 def product_adjust_stock(
-    *, product_id: UUID, on_hand: int, reason: str = "", context: CommandContext
+    *,
+    product_id: UUID,
+    on_hand: int,
+    reason: str = "",
+    context: CommandContext,
+    variant_id: UUID | None = None,
 ) -> Outcome[domain.Product]:
-    return execute(PRODUCT, product_id, domain.AdjustStock(on_hand=on_hand, reason=reason), context)
+    """Set a variant's stock on hand (None: the default variant's)."""
+    command = domain.AdjustStock(on_hand=on_hand, reason=reason, variant_id=variant_id)
+    return execute(PRODUCT, product_id, command, context)
 
 
 def product_delist(*, product_id: UUID, context: CommandContext) -> Outcome[domain.Product]:

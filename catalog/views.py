@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from catalog import search
 from catalog.forms import CatalogFilterForm
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductVariant, with_price_range
 
 PAGE_SIZE = 12
 RELATED = 4  # related products shown on a product page
@@ -36,7 +36,7 @@ def catalog_context(params: QueryDict) -> dict:
     if not filters.is_valid():
         field, errors = next(iter(filters.errors.items()))
         refused = FilterRefused(field, errors[0], 422)
-    products = (
+    products = with_price_range(
         Product.objects.filter(is_listed=True).select_related("category").prefetch_related("images")
     )
     categories = list(Category.objects.all())
@@ -65,17 +65,49 @@ def catalog_context(params: QueryDict) -> dict:
     }
 
 
-def product_context(product: Product) -> dict:
-    """What a product page shows: the product and a few others from its category."""
-    related = []
-    if product.category_id:
-        related = list(
-            Product.objects.filter(category_id=product.category_id, is_listed=True)
+def chosen_options(params: QueryDict, groups: int) -> tuple[str, ...] | None:
+    """The option values in a query string (``option-1``, ``option-2``, ...), if any."""
+    names = [f"option-{n}" for n in range(1, groups + 1)]
+    if not any(name in params for name in names):
+        return None
+    return tuple(params.get(name, "")[:200] for name in names)
+
+
+def product_context(
+    product: Product, chosen: tuple[str, ...] | None = None, *, related: bool = True
+) -> dict:
+    """What a product page shows: the product, its option groups (one ``<select>`` each),
+    the variant the chosen options name (none chosen: the default one; None: a combination
+    not sold), and a few other products from its category."""
+    groups = list(product.option_groups.all())
+    variants = list(ProductVariant.objects.filter(product_id=product.id))
+    for variant in variants:
+        variant.product = product
+    if chosen is None or len(chosen) != len(groups):
+        variant = next((v for v in variants if v.id == product.id), None)
+        variant = variant or (variants[0] if variants else None)
+    else:
+        variant = next((v for v in variants if tuple(v.options) == chosen), None)
+    selected = chosen if variant is None and chosen else (variant.options if variant else ())
+    choices = [(group, selected[i] if i < len(selected) else "") for i, group in enumerate(groups)]
+    others = []
+    if related and product.category_id:
+        others = list(
+            with_price_range(
+                Product.objects.filter(category_id=product.category_id, is_listed=True)
+            )
             .exclude(id=product.id)
             .prefetch_related("images")
             .order_by("name")[:RELATED]
         )
-    return {"product": product, "related": related}
+    return {
+        "product": product,
+        "related": others,
+        "choices": choices,
+        "variant": variant,
+        "chosen": chosen,
+        "detail": True,
+    }
 
 
 @require_safe
@@ -87,12 +119,21 @@ def home(request):
 
 @require_safe
 def product(request, slug):
-    products = Product.objects.select_related("category").prefetch_related("images")
+    """A product page; its options in the query string (``?option-1=500 g&option-2=Filter``)
+    choose the variant whose price and stock it shows. htmx asks for the buy box alone."""
+    products = Product.objects.select_related("category").prefetch_related(
+        "images", "option_groups"
+    )
     product = get_object_or_404(products, slug=slug)
-    return render(request, "catalog/product_detail.html", product_context(product))
+    chosen = chosen_options(request.GET, len(product.option_groups.all()))
+    if request.htmx and chosen is not None:
+        context = product_context(product, chosen, related=False)
+        context["next_path"] = product.get_absolute_url()
+        return render(request, "catalog/_add_form.html", context)
+    return render(request, "catalog/product_detail.html", product_context(product, chosen))
 
 
-def page_at(path: str) -> tuple[str, dict] | None:
+def page_at(path: str, chosen: tuple[str, ...] | None = None) -> tuple[str, dict] | None:
     """The catalog page at a local ``path`` (template and context), to show it again with a
     message: a refused add to cart answers with the page the shopper was on."""
     target = urlsplit(path)
@@ -101,9 +142,13 @@ def page_at(path: str) -> tuple[str, dict] | None:
     except Resolver404:
         return None
     if match.view_name == "catalog:product":
-        products = Product.objects.select_related("category").prefetch_related("images")
+        products = Product.objects.select_related("category").prefetch_related(
+            "images", "option_groups"
+        )
         shown = products.filter(slug=match.kwargs["slug"]).first()
-        return ("catalog/product_detail.html", product_context(shown)) if shown else None
+        if shown is None:
+            return None
+        return "catalog/product_detail.html", product_context(shown, chosen)
     if match.view_name == "catalog:home":
         return "catalog/product_list.html", catalog_context(QueryDict(target.query))
     return None

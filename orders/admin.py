@@ -14,6 +14,15 @@ from shop.unitofwork import load_state
 from shop.web import command_context
 
 
+def _line_quantities(order: OrderSummary, units: dict) -> tuple[domain.LineQuantity, ...]:
+    """{variant id: units} as the order's lines (each with the product its stock is on)."""
+    products = {line.variant_id: line.product_id for line in order.lines.all()}
+    return tuple(
+        domain.LineQuantity(product_id=products[v], variant_id=v, quantity=q)
+        for v, q in units.items()
+    )
+
+
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
     fields = [
@@ -169,17 +178,15 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
                 if data["whole"]:
                     amount = state.refundable
                     units = {
-                        line.product_id: state.refundable_units(line.product_id)
+                        line.variant_id: state.refundable_units(line.variant_id)
                         for line in order.lines.all()
-                        if state.refundable_units(line.product_id) > 0
+                        if state.refundable_units(line.variant_id) > 0
                     }
                 elif data["amount"] is not None:
                     amount = order.money(data["amount"])
                 else:
                     amount = min(payments.line_refund_amount(order, units), state.refundable)
-                lines = tuple(
-                    domain.LineQuantity(product_id=p, quantity=q) for p, q in units.items()
-                )
+                lines = _line_quantities(order, units)
                 try:
                     outcome = payments.payment_refund(
                         order_id=order.order_id,
@@ -227,9 +234,7 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
             status = 422
             if form.is_valid():
                 units = form.units()
-                lines = tuple(
-                    domain.LineQuantity(product_id=p, quantity=q) for p, q in units.items()
-                )
+                lines = _line_quantities(order, units)
                 try:
                     services.order_receive_return(
                         order_id=order.order_id,
@@ -255,9 +260,9 @@ class OrderSummaryAdmin(ReadOnlyAdmin):
     @staticmethod
     def _refusal(form, error: OrderError) -> None:
         """The order's refusal beside the field it concerns (a race the form could not see)."""
-        product_id = getattr(error, "product_id", None)
-        if product_id is not None and form.units_name(product_id) in form.fields:
-            form.add_error(form.units_name(product_id), str(error))
+        variant_id = getattr(error, "variant_id", None)
+        if variant_id is not None and form.units_name(variant_id) in form.fields:
+            form.add_error(form.units_name(variant_id), str(error))
         elif getattr(error, "field", None) in form.fields:
             form.add_error(error.field, str(error))
         else:

@@ -6,13 +6,18 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import domain, projections
+        from orders import domain, projections, upcasters  # noqa: F401
         from orders.models import OrderLine, OrderStep, OrderSummary
         from orders.services import ORDER
         from shop import aggregates, registry
         from shop import projections as shop_projections
 
-        registry.register("order", domain.EVENTS, personal=domain.PERSONAL)
+        registry.register(
+            "order",
+            domain.EVENTS,
+            schema_versions=domain.SCHEMA_VERSIONS,
+            personal=domain.PERSONAL,
+        )
         aggregates.register_decider(ORDER)
         shop_projections.register(
             "orders",
@@ -22,7 +27,7 @@ class OrdersConfig(AppConfig):
             stream_row=OrderSummary,
             created_by=[domain.OrderPlaced],
             last_recorded_at="updated_at",
-            keys={OrderLine: ("order_id", "product_id"), OrderStep: ("order_id", "version")},
+            keys={OrderLine: ("order_id", "variant_id"), OrderStep: ("order_id", "version")},
             # Copied from OrderPlaced's personal fields: an erasure empties them.
             personal={OrderSummary: ("email", "full_name", "address", "city", "postal_code")},
         )

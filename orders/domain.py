@@ -29,14 +29,25 @@ from shop.registry import Personal
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderLine:
+    """One variant of a product, as it was sold (``OrderPlaced`` v2 names the variant; a
+    v1 line is the product's default variant: its id, no SKU or label, 0 g)."""
+
     product_id: UUID
-    name: str
+    variant_id: UUID
+    sku: str
+    name: str  # the product's name
+    variant_label: str  # its option values: "500 g, Filter" ("" without options)
+    weight_grams: int  # one unit's
     quantity: int
     unit_price: Money  # the catalog price at checkout
 
     @property
     def total(self) -> Money:
         return (self.unit_price * self.quantity).rounded()
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}, {self.variant_label}" if self.variant_label else self.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,9 +68,12 @@ class Address:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineQuantity:
-    """Some units of one of the order's lines (what a refund or a return covers)."""
+    """Some units of one of the order's lines (what a refund or a return covers). A line is
+    its variant (``variant_id``; a product without options: its one variant, whose id is
+    the product's); ``product_id`` names the stream its stock comes back to."""
 
     product_id: UUID
+    variant_id: UUID
     quantity: int
 
 
@@ -319,6 +333,8 @@ EVENTS = (
     ReturnReceived,
 )
 
+SCHEMA_VERSIONS = {OrderPlaced: 2}  # v2: lines name their variant
+
 # Personal data (stored encrypted with its subject's key; see shop/personal.py): whose it
 # is, and which fields. A customer's orders share the customer's key; a guest's order has
 # its own (the subject is the order stream). The country stays readable after an erasure:
@@ -398,33 +414,38 @@ class Order:
             left = left - pending.amount
         return left
 
-    def quantity(self, product_id: UUID) -> int:
-        return sum(line.quantity for line in self.lines if line.product_id == product_id)
+    def quantity(self, variant_id: UUID) -> int:
+        return sum(line.quantity for line in self.lines if line.variant_id == variant_id)
 
-    def refundable_units(self, product_id: UUID) -> int:
+    def refundable_units(self, variant_id: UUID) -> int:
         pending = sum(
             line.quantity
             for refund in self.pending_refunds
             for line in refund.lines
-            if line.product_id == product_id
+            if line.variant_id == variant_id
         )
-        return self.quantity(product_id) - _units(self.refunded_lines, product_id) - pending
+        return self.quantity(variant_id) - _units(self.refunded_lines, variant_id) - pending
 
-    def returnable_units(self, product_id: UUID) -> int:
-        return self.quantity(product_id) - _units(self.returned_lines, product_id)
+    def returnable_units(self, variant_id: UUID) -> int:
+        return self.quantity(variant_id) - _units(self.returned_lines, variant_id)
 
 
-def _units(lines: tuple[LineQuantity, ...], product_id: UUID) -> int:
-    return sum(line.quantity for line in lines if line.product_id == product_id)
+def _units(lines: tuple[LineQuantity, ...], variant_id: UUID) -> int:
+    return sum(line.quantity for line in lines if line.variant_id == variant_id)
 
 
 def _add_units(
     counted: tuple[LineQuantity, ...], more: tuple[LineQuantity, ...]
 ) -> tuple[LineQuantity, ...]:
-    totals: dict[UUID, int] = {line.product_id: line.quantity for line in counted}
+    totals: dict[tuple[UUID, UUID], int] = {
+        (line.product_id, line.variant_id): line.quantity for line in counted
+    }
     for line in more:
-        totals[line.product_id] = totals.get(line.product_id, 0) + line.quantity
-    return tuple(LineQuantity(product_id=p, quantity=q) for p, q in totals.items())
+        key = (line.product_id, line.variant_id)
+        totals[key] = totals.get(key, 0) + line.quantity
+    return tuple(
+        LineQuantity(product_id=p, variant_id=v, quantity=q) for (p, v), q in totals.items()
+    )
 
 
 def _plus(total: Money | None, amount: Money) -> Money:
@@ -524,9 +545,9 @@ class RefundExceedsCaptured(InvalidRefundAmount):
 class InvalidLineQuantity(OrderError):
     """A refund's or a return's units: more than the line has left, or not one of its lines."""
 
-    def __init__(self, message: str, product_id: UUID | None = None) -> None:
+    def __init__(self, message: str, variant_id: UUID | None = None) -> None:
         super().__init__(message)
-        self.product_id = product_id
+        self.variant_id = variant_id
 
 
 class UnknownRefund(OrderError):
@@ -599,14 +620,18 @@ def _check_lines(
 ) -> None:
     seen: set[UUID] = set()
     for line in lines:
-        if line.product_id in seen or state.quantity(line.product_id) == 0:
-            raise InvalidLineQuantity("That is not a line of this order.", line.product_id)
-        seen.add(line.product_id)
+        known = any(
+            (li.product_id, li.variant_id) == (line.product_id, line.variant_id)
+            for li in state.lines
+        )
+        if line.variant_id in seen or not known:
+            raise InvalidLineQuantity("That is not a line of this order.", line.variant_id)
+        seen.add(line.variant_id)
         if line.quantity < 1:
-            raise InvalidLineQuantity("Enter a whole number of units, 1 or more.", line.product_id)
-        if line.quantity > left(line.product_id):
+            raise InvalidLineQuantity("Enter a whole number of units, 1 or more.", line.variant_id)
+        if line.quantity > left(line.variant_id):
             raise InvalidLineQuantity(
-                f"At most {left(line.product_id)} of this line can be {what}.", line.product_id
+                f"At most {left(line.variant_id)} of this line can be {what}.", line.variant_id
             )
 
 

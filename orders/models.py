@@ -122,7 +122,17 @@ class OrderLine(models.Model):
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    variant_id = models.UUIDField(
+        help_text="The variant sold (orders placed before variants: the product's id)."
+    )
+    sku = models.CharField("SKU", max_length=64, blank=True)
     name = models.CharField(max_length=200, help_text="The product's name at checkout.")
+    variant_label = models.CharField(
+        max_length=200, blank=True, help_text='The variant\'s options: "500 g, Filter".'
+    )
+    weight_grams = models.PositiveIntegerField(
+        default=0, help_text="One unit's weight in grams at checkout (0: not recorded)."
+    )
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="The catalog price at checkout."
@@ -139,12 +149,21 @@ class OrderLine(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "product"], name="orderline_order_product_unique"
+                fields=["order", "variant_id"], name="orderline_order_variant_unique"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.name}"
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def title(self) -> str:
+        """ "Brazil Cerrado, 500 g, Filter"."""
+        return f"{self.name}, {self.variant_label}" if self.variant_label else self.name
+
+    @property
+    def line_weight_grams(self) -> int:
+        return self.weight_grams * self.quantity
 
     @property
     def unit_price_money(self) -> Money:

@@ -48,11 +48,11 @@ def _step(recorded: RecordedEvent, kind: str, at, **values) -> Upsert:
 
 
 def _units(lines: tuple[LineQuantity, ...]) -> str:
-    return " ".join(f"{line.product_id}:{line.quantity}" for line in lines)
+    return " ".join(f"{line.variant_id}:{line.quantity}" for line in lines)
 
 
 def _line(recorded: RecordedEvent, line: LineQuantity) -> dict:
-    return {"order_id": recorded.stream_id, "product_id": line.product_id}
+    return {"order_id": recorded.stream_id, "variant_id": line.variant_id}
 
 
 def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
@@ -81,8 +81,12 @@ def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
             return StreamRow(set=placed), *(
                 Upsert(
                     OrderLine,
-                    {"order_id": recorded.stream_id, "product_id": line.product_id},
+                    {"order_id": recorded.stream_id, "variant_id": line.variant_id},
                     {
+                        "product_id": line.product_id,
+                        "sku": line.sku,
+                        "variant_label": line.variant_label,
+                        "weight_grams": line.weight_grams,
                         "name": line.name,
                         "quantity": line.quantity,
                         "unit_price": line.unit_price.amount,

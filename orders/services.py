@@ -57,7 +57,9 @@ CHECKOUT_REFUSALS = (CartError, ProductError, coupons.CouponUsedUp, domain.Order
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuoteLine:
     product_id: UUID
-    name: str
+    variant_id: UUID
+    name: str  # "Brazil Cerrado, 500 g, Filter"
+    weight_grams: int  # one unit's
     quantity: int
     unit_price: Money  # the catalog price now
     added_price: Money  # the price when it went into the cart
@@ -66,6 +68,10 @@ class QuoteLine:
     @property
     def total(self) -> Money:
         return (self.unit_price * self.quantity).rounded()
+
+    @property
+    def title(self) -> str:
+        return self.name
 
     @property
     def price(self) -> Money:
@@ -111,14 +117,18 @@ def order_quote(*, cart_id: UUID | None) -> Quote:
         else None
     )
     cart_lines = (
-        list(CartLine.objects.filter(cart=summary).select_related("product")) if summary else []
+        list(CartLine.objects.filter(cart=summary).select_related("product", "variant"))
+        if summary
+        else []
     )
     lines = tuple(
         QuoteLine(
             product_id=line.product_id,
-            name=line.product.name,
+            variant_id=line.variant_id,
+            name=line.title,
+            weight_grams=line.weight_grams,
             quantity=line.quantity,
-            unit_price=line.product.unit_price,
+            unit_price=line.variant.unit_price,
             added_price=line.added_price,
             available=line.product.is_listed,
         )
@@ -177,15 +187,7 @@ def order_checkout(
         for product in products.values():
             if not product.state.listed or product.state.delisted:
                 raise domain.ProductUnavailable(product.state.name or "A product in your cart")
-        lines = tuple(
-            domain.OrderLine(
-                product_id=line.product_id,
-                name=products[line.product_id].state.name,
-                quantity=line.quantity,
-                unit_price=products[line.product_id].state.price,
-            )
-            for line in cart_lines
-        )
+        lines = tuple(_order_line(products[line.product_id].state, line) for line in cart_lines)
         coupon, terms = _coupon_terms(code)
         totals = _totals(((line.quantity, line.unit_price) for line in lines), terms, now)
         if totals.coupon_applies:  # the coupon's stream refuses it when it is used up
@@ -210,8 +212,10 @@ def order_checkout(
             placed_at=now,
         )
         uow.decide(order, place)
-        for line in cart_lines:
-            reserve = product_domain.ReserveStock(quantity=line.quantity, order_id=order_id)
+        for line in cart_lines:  # per variant: two variants of a product, two reservations
+            reserve = product_domain.ReserveStock(
+                quantity=line.quantity, order_id=order_id, variant_id=line.variant_id
+            )
             uow.decide(products[line.product_id], reserve)
         try:
             CheckoutCommand.objects.create(
@@ -226,6 +230,23 @@ def order_checkout(
         return run(work, context=context, lock=Lock.AFTER_CONFLICT, attempts=CHECKOUT_ATTEMPTS)
     except ConcurrencyError:
         raise domain.CheckoutBusy() from None
+
+
+def _order_line(product: product_domain.Product, line) -> domain.OrderLine:
+    """The cart's line as sold: the variant's SKU, options, weight and price now."""
+    variant = product.variant(line.variant_id)
+    if variant is None:
+        raise domain.ProductUnavailable(product.name)
+    return domain.OrderLine(
+        product_id=line.product_id,
+        variant_id=variant.id,
+        sku=variant.sku,
+        name=product.name,
+        variant_label=variant.label,
+        weight_grams=variant.weight_grams,
+        quantity=line.quantity,
+        unit_price=variant.price,
+    )
 
 
 # --- Guest orders a customer claims ----------------------------------------------------------
@@ -281,7 +302,9 @@ def order_cancel(
             for product in uow.load_many(PRODUCT, (line.product_id for line in placed.lines))
         }
         for line in placed.lines:
-            release = product_domain.ReleaseStock(quantity=line.quantity, order_id=order_id)
+            release = product_domain.ReleaseStock(
+                quantity=line.quantity, order_id=order_id, variant_id=line.variant_id
+            )
             uow.decide(products[line.product_id], release)
         if placed.coupon_code:
             # Orders placed before coupons had ids name the coupon by its code only.
@@ -313,7 +336,9 @@ def order_receive_return(
             for product in uow.load_many(PRODUCT, (line.product_id for line in lines))
         }
         for line in lines:
-            release = product_domain.ReleaseStock(quantity=line.quantity, order_id=order_id)
+            release = product_domain.ReleaseStock(
+                quantity=line.quantity, order_id=order_id, variant_id=line.variant_id
+            )
             uow.decide(products[line.product_id], release)
         return order.state
 

@@ -141,7 +141,12 @@ def order_detail(request, order_id):
 
 def story(order: OrderSummary, lines) -> list[dict]:
     """The order's steps in words, oldest first: what it says beside each date."""
-    names = {str(line.product_id): line.name for line in lines}
+    names = {
+        str(line.variant_id): f"{line.name}, {line.variant_label}"
+        if line.variant_label
+        else line.name
+        for line in lines
+    }
     placed = OrderStep(
         kind=OrderStep.Kind.PLACED, at=order.placed_at, amount=order.total, currency=order.currency
     )

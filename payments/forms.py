@@ -138,7 +138,7 @@ def _units_field(name: str, left: int, what: str) -> forms.IntegerField:
 
 
 class _LinesForm(forms.Form):
-    """A form with one units field per order line (``units_<product id>``)."""
+    """A form with one units field per order line (``units_<variant id>``)."""
 
     WHAT = ""
 
@@ -147,21 +147,22 @@ class _LinesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
         for line in self.lines:
-            self.fields[self.units_name(line.product_id)] = _units_field(
-                line.name, left(line.product_id), self.WHAT
+            title = f"{line.name}, {line.variant_label}" if line.variant_label else line.name
+            self.fields[self.units_name(line.variant_id)] = _units_field(
+                title, left(line.variant_id), self.WHAT
             )
 
     @staticmethod
-    def units_name(product_id) -> str:
-        return f"units_{product_id.hex}"
+    def units_name(variant_id) -> str:
+        return f"units_{variant_id.hex}"
 
     def units(self) -> dict:
-        """{product id: units} of the lines with units above zero."""
+        """{variant id: units} of the lines with units above zero."""
         chosen = {}
         for line in self.lines:
-            count = self.cleaned_data.get(self.units_name(line.product_id)) or 0
+            count = self.cleaned_data.get(self.units_name(line.variant_id)) or 0
             if count:
-                chosen[line.product_id] = count
+                chosen[line.variant_id] = count
         return chosen
 
 
@@ -192,7 +193,7 @@ class RefundForm(_LinesForm):
         self.left_to_refund = left_to_refund
         self.fields["amount"].help_text += f" At most {left_to_refund}."
         # The whole/amount/reason fields first, then the lines.
-        order = ["whole", "amount", *(self.units_name(li.product_id) for li in self.lines)]
+        order = ["whole", "amount", *(self.units_name(li.variant_id) for li in self.lines)]
         self.order_fields([*order, "reason"])
 
     def clean(self):

@@ -320,7 +320,7 @@ def line_refund_amount(order: OrderSummary, units: dict[UUID, int]) -> Money:
     """What ``units`` of the order's lines cost the shopper: their prices with the order's
     discount spread over them in proportion, rounded once (shipping is not included)."""
     gross = sum(
-        (line.unit_price * units.get(line.product_id, 0) for line in order.lines.all()),
+        (line.unit_price * units.get(line.variant_id, 0) for line in order.lines.all()),
         Decimal(0),
     )
     if not order.subtotal:

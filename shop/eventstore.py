@@ -147,7 +147,7 @@ def to_recorded(row: Event) -> RecordedEvent:
         stream_type=row.stream_type,
         stream_id=row.stream_id,
         version=row.version,
-        event=registry.from_data(row.event_type, row.schema_version, row.data),
+        event=registry.from_data(row.event_type, row.schema_version, row.data, row.stream_id),
         metadata=row.metadata,
         recorded_at=row.recorded_at,
     )

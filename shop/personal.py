@@ -28,7 +28,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -442,7 +442,6 @@ class Erasure:
     user_id: int | None = None  # a customer's account, when it is theirs
     emails: tuple[str, ...] = ()  # addresses known to be theirs (emails, log-in records)
     usernames: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Eraser = Callable[[Erasure], None]
@@ -499,12 +498,6 @@ def erase(erasure: Erasure) -> None:
     _local.cache = None if getattr(_local, "cache", None) is None else {}
     for eraser in _erasers.values():
         eraser(erasure)
-
-
-def erased(subject: str) -> bool:
-    from shop.models import DataKey
-
-    return DataKey.objects.filter(subject=subject, wrapped__isnull=True).exists()
 
 
 # --- Operators: rotating the master key, sealing events stored before ----------------------------
@@ -583,7 +576,7 @@ def seal_stored(*, batch: int = 500, log: Callable[[str], None] = lambda line: N
                 for position, stream_id, schema_version, data in rows:
                     if not _holds_plain(data, event_type.personal.fields):
                         continue
-                    event = registry.from_data(event_type.name, schema_version, data)
+                    event = registry.from_data(event_type.name, schema_version, data, stream_id)
                     changed.append((position, stream_id, event, json.loads(json.dumps(data))))
                 seal_many([(s, event_type, e, d) for _, s, e, d in changed], force=True)
                 updates = [(position, data) for position, _, _, data in changed]

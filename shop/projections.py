@@ -786,7 +786,7 @@ def _runs(
                 stream_type=stream_type,
                 stream_id=stream_id,
                 version=version,
-                event=registry.from_json(event_type, schema_version, text),
+                event=registry.from_json(event_type, schema_version, text, stream_id),
                 metadata=_metadata(row, metadata_keys),
                 recorded_at=at,
             )
@@ -826,8 +826,21 @@ def write_rows(
         sql.Identifier(model._meta.db_table),
         sql.SQL(", ").join(sql.Identifier(model._meta.get_field(name).column) for name in fields),
     )
+    from psycopg.types.json import Jsonb
+
+    # A JSON column's value (a list, a dict) goes as jsonb, not as a PostgreSQL array.
+    json = [
+        i
+        for i, name in enumerate(fields)
+        if isinstance(model._meta.get_field(name), models.JSONField)
+    ]
     with connection.cursor() as cursor, cursor.cursor.copy(copy) as stream:
         for row in rows:
+            if json:
+                row = list(row)
+                for i in json:
+                    if row[i] is not None:
+                        row[i] = Jsonb(row[i])
             stream.write_row(row)
 
 

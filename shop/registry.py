@@ -11,6 +11,7 @@ reveal hook that module installs, before any upcaster runs.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+# An upcaster takes the stored payload, and, if it has a second parameter, the id of the
+# stream the event belongs to (a payload that never named its stream may need it).
+Upcaster = Callable[..., dict[str, Any]]
 
 # How a sealed (encrypted) personal value starts in the stored JSON, and what a value whose
 # subject was erased reads as.
@@ -61,6 +64,7 @@ _by_class: dict[type, EventType] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
 _reveal: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 _reveal_text: Callable[[str | bytes], str] | None = None
+_wants_stream: set[tuple[str, int]] = set()
 
 
 def register(
@@ -85,10 +89,19 @@ def register(
 
 
 def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
-    """Register a function turning a payload of ``from_version`` into ``from_version + 1``."""
+    """Register a function turning a payload of ``from_version`` into ``from_version + 1``.
+
+    ``function(data)``, or ``function(data, stream_id)`` when the new shape needs the
+    stream's id (a product's default variant is named by the product's id).
+    """
 
     def decorator(function: Upcaster) -> Upcaster:
-        _upcasters[(event_type, from_version)] = function
+        key = (event_type, from_version)
+        _upcasters[key] = function
+        if len(inspect.signature(function).parameters) > 1:
+            _wants_stream.add(key)
+        else:
+            _wants_stream.discard(key)
         return function
 
     return decorator
@@ -136,7 +149,14 @@ def to_data(event: object) -> dict[str, Any]:
     return _adapter(type(event)).dump_python(event, mode="json")
 
 
-def from_json(name: str, schema_version: int, text: str | bytes, *, reveal: bool = True) -> object:
+def from_json(
+    name: str,
+    schema_version: int,
+    text: str | bytes,
+    stream_id: object = None,
+    *,
+    reveal: bool = True,
+) -> object:
     """Like ``from_data``, from the stored JSON text (parsed and checked in one pass).
 
     ``reveal=False`` leaves sealed personal values sealed (the unit of work's folds: a
@@ -150,17 +170,26 @@ def from_json(name: str, schema_version: int, text: str | bytes, *, reveal: bool
     ):
         text = _reveal_text(text)
     if schema_version < event_type.schema_version:
-        return from_data(name, schema_version, json.loads(text), reveal=False)
+        return from_data(name, schema_version, json.loads(text), stream_id, reveal=False)
     return _adapter(event_type.cls).validate_json(text)
 
 
 def from_data(
-    name: str, schema_version: int, data: dict[str, Any], *, reveal: bool = True
+    name: str,
+    schema_version: int,
+    data: dict[str, Any],
+    stream_id: object = None,
+    *,
+    reveal: bool = True,
 ) -> object:
+    """The event of the stored ``data``, upcast from ``schema_version`` to today's shape
+    (``stream_id``: the stream it was stored in, for upcasters that need it)."""
     event_type = get(name)
     if reveal and _reveal is not None:
         data = _reveal(data)
     while schema_version < event_type.schema_version:
-        data = _upcasters[(name, schema_version)](data)
+        key = (name, schema_version)
+        upcast = _upcasters[key]
+        data = upcast(data, stream_id) if key in _wants_stream else upcast(data)
         schema_version += 1
     return _adapter(event_type.cls).validate_python(data)

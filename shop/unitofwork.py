@@ -123,7 +123,9 @@ class _Request:
             elif row_version > version:
                 # As stored: personal values stay sealed, so no state (snapshot, recent
                 # state) can ever hold one in plain text, and a command asks for no key.
-                event = registry.from_json(event_type, schema_version, payload, reveal=False)
+                event = registry.from_json(
+                    event_type, schema_version, payload, self.stream_id, reveal=False
+                )
                 state, version, folded = decider.evolve(state, event), row_version, folded + 1
             elif known is not None and row_version == known.version:
                 checked = position == known.position

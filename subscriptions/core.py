@@ -81,7 +81,7 @@ def _recorded(row: tuple) -> RecordedEvent:
         stream_type=stream_type,
         stream_id=stream_id,
         version=version,
-        event=registry.from_json(event_type, schema_version, text),
+        event=registry.from_json(event_type, schema_version, text, stream_id),
         metadata=meta,
         recorded_at=at,
     )

@@ -45,6 +45,9 @@ def _order_placed(e) -> dict[str, Any]:
         "lines": [
             {
                 "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "sku": line.sku,
+                "weight_grams": line.weight_grams,
                 "quantity": line.quantity,
                 "unit_price": _money(line.unit_price),
             }
@@ -60,7 +63,10 @@ def _order_placed(e) -> dict[str, Any]:
 
 
 def _units(lines) -> list[dict[str, Any]]:
-    return [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
+    return [
+        {"product_id": line.product_id, "variant_id": line.variant_id, "quantity": line.quantity}
+        for line in lines
+    ]
 
 
 def _refunded(e) -> dict[str, Any]:
@@ -80,6 +86,7 @@ def _stock(cause: str) -> Callable[[Any], dict[str, Any]]:
             quantity = -e.quantity if cause == "reserved" else e.quantity
         return {
             "cause": cause,
+            "variant_id": e.variant_id,
             "on_hand": e.on_hand,
             "change": quantity,
             "order_id": getattr(e, "order_id", None),

@@ -90,3 +90,73 @@ __all__ = [
     "cart_services",
     "sign_up",
 ]
+
+
+def coffee_with_variants(
+    name="Brazil Cerrado",
+    *,
+    sizes=("250 g", "500 g", "1 kg"),
+    grinds=("Whole bean", "Espresso", "Filter", "French press"),
+    sold=None,
+    price="9.80",
+    stock=10,
+):
+    """A coffee listed with Size and Grind and a variant per combination in ``sold`` (every
+    one by default): SKU BC-<size>-<grind>, price ``price`` plus 8.00 per size step, stock
+    ``stock`` each, weight the size in grams. Returns the read model."""
+    from catalog import domain
+    from catalog.services import product_edit, product_id_for
+
+    slug = name.lower().replace(" ", "-")
+    product_id = product_id_for(slug)
+    CategoryFactory(slug="coffee", name="Coffee")
+    combos = sold or [(size, grind) for size in sizes for grind in grinds]
+    grams = {"250 g": 250, "500 g": 500, "1 kg": 1000}
+
+    def sku(options):
+        return "-".join(("BC", *(o.replace(" ", "").upper() for o in options)))
+
+    def priced(options):
+        return shop_money(Decimal(price) + 8 * sizes.index(options[0]))
+
+    first, *others = combos
+    commands = [
+        domain.ListProduct(
+            name=name,
+            slug=slug,
+            category="coffee",
+            description="Chocolate and nuts.",
+            price=priced(first),
+            variant_id=product_id,
+            sku=sku(first),
+            weight_grams=grams.get(first[0], 250),
+        ),
+        domain.AdjustStock(on_hand=stock),
+        domain.AddOptionGroup(name="Size", values=tuple(sizes)),
+        domain.AddOptionGroup(name="Grind", values=tuple(grinds)),
+        domain.ChangeVariant(
+            variant_id=product_id,
+            sku=sku(first),
+            weight_grams=grams.get(first[0], 250),
+            options=tuple(first),
+        ),
+        *(
+            domain.AddVariant(
+                variant_id=variant_id_for(product_id, options),
+                sku=sku(options),
+                price=priced(options),
+                weight_grams=grams.get(options[0], 250),
+                options=tuple(options),
+                on_hand=stock,
+            )
+            for options in others
+        ),
+    ]
+    product_edit(product_id=product_id, commands=commands, context=SYSTEM)
+    return Product.objects.get(id=product_id)
+
+
+def variant_id_for(product_id, options):
+    import uuid
+
+    return uuid.uuid5(product_id, "/".join(options))

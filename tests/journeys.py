@@ -24,13 +24,14 @@ from carts.services import (
     cart_remove_coupon,
     cart_remove_item,
 )
-from catalog.domain import ProductError
-from catalog.models import Product
+from catalog.domain import AddOptionGroup, AddVariant, ProductError
+from catalog.models import Product, ProductVariant
 from catalog.services import (
     product_adjust_stock,
     product_change_details,
     product_change_price,
     product_delist,
+    product_edit,
     product_list,
     product_relist,
 )
@@ -114,6 +115,9 @@ QUANTITY = st.integers(1, 4)
 ARGUMENTS = {
     "add": (A_CART, A_PRODUCT, QUANTITY),
     "add v1": (A_CART, A_PRODUCT, QUANTITY),
+    "add variant": (A_CART, QUANTITY),  # the last product's second variant (500 g)
+    "change variant": (A_CART, st.integers(0, 4)),
+    "restock variant": (st.integers(0, 6),),
     "change": (A_CART, A_PRODUCT, st.integers(0, 4)),  # 0 removes the line
     "remove": (A_CART, A_PRODUCT),
     "apply coupon": (A_CART,),
@@ -167,6 +171,23 @@ class Shop:
             )
             for n in range(PRODUCTS)
         ]
+        # The last product comes in two sizes: its default variant and a 500 g one.
+        self.variant = uuid.uuid5(self.products[-1], "500 g")
+        product_edit(
+            product_id=self.products[-1],
+            commands=[
+                AddOptionGroup(name="Size", values=("250 g", "500 g")),
+                AddVariant(
+                    variant_id=self.variant,
+                    sku=f"J-500-{suffix}",
+                    price=Money(Decimal("9.90"), settings.SHOP_CURRENCY),
+                    weight_grams=500,
+                    options=("500 g",),
+                    on_hand=3,
+                ),
+            ],
+            context=shopper("system:tests"),
+        )
         self.coupon = Coupon.objects.create(
             code=f"J{suffix}".upper(), value=Decimal("10"), max_redemptions=2
         )
@@ -190,6 +211,29 @@ class Shop:
                     cart_id=self.carts[cart],
                     product=self.product(product),
                     quantity=quantity,
+                    context=shopper(),
+                )
+            case "add variant", (cart, quantity):
+                cart_add_item(
+                    cart_id=self.carts[cart],
+                    product=self.product(PRODUCTS - 1),
+                    variant=ProductVariant.objects.get(id=self.variant),
+                    quantity=quantity,
+                    context=shopper(),
+                )
+            case "change variant", (cart, quantity):
+                cart_change_quantity(
+                    cart_id=self.carts[cart],
+                    product=self.product(PRODUCTS - 1),
+                    variant=ProductVariant.objects.get(id=self.variant),
+                    quantity=quantity,
+                    context=shopper(),
+                )
+            case "restock variant", (on_hand,):
+                product_adjust_stock(
+                    product_id=self.products[-1],
+                    variant_id=self.variant,
+                    on_hand=on_hand,
                     context=shopper(),
                 )
             case "add v1", (cart, product, quantity):
@@ -250,7 +294,11 @@ class Shop:
                 order_receive_return(
                     order_id=order_id,
                     return_id=uuid.uuid4(),
-                    lines=(LineQuantity(product_id=line.product_id, quantity=units),),
+                    lines=(
+                        LineQuantity(
+                            product_id=line.product_id, variant_id=line.variant_id, quantity=units
+                        ),
+                    ),
                     context=shopper("user:staff"),
                 )
             case "ship" | "cancel", (order,) if self.orders:

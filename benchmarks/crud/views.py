@@ -20,7 +20,9 @@ def add(request):
     asked = read_add_form(request)  # the same checks as the shop's add-to-cart
     if isinstance(asked, HttpResponse):
         return asked
-    form, product = asked
+    # The same variant lookup as the shop's; the baseline keeps its line per product (a
+    # row keyed by the variant would cost the same statements).
+    form, product, _variant = asked
     basket_id = request.session.get(SESSION_KEY)
     if basket_id is None:
         basket_id = request.session[SESSION_KEY] = str(uuid.uuid4())

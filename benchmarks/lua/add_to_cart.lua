@@ -1,7 +1,7 @@
 -- POST add-to-cart (htmx + CSRF) to the URL wrk was given, as several shoppers at once.
 -- Request n is shopper n mod #sessions adding the next product in turn. The shoppers and the
 -- products come from the file named after `--`: lines "session<TAB>cookie<TAB>csrf token"
--- and "product<TAB>product id".
+-- and "product<TAB>the add form's fields for it" (the product id and its chosen options).
 dofile("report.lua")
 
 local sessions, products = {}, {}
@@ -25,5 +25,5 @@ request = function()
   return wrk.format("POST", nil, {
     ["Cookie"] = s[1], ["X-CSRFToken"] = s[2], ["HX-Request"] = "true",
     ["Content-Type"] = "application/x-www-form-urlencoded",
-  }, "product=" .. p .. "&quantity=1")
+  }, p .. "&quantity=1")
 end

@@ -125,3 +125,77 @@ def test_staff_build_a_product_and_a_shopper_buys_it(live_server, page, browser,
     assert OrderSummary.objects.count() == 1
     assert Product.objects.get(slug="brazil-cerrado").stock == 10
     assert csp_violations == []
+
+
+def test_staff_build_a_product_with_two_option_groups(live_server, page, browser, csp_violations):
+    """From an empty database, through the admin alone: a category, a product, its Size and
+    Grind, a second variant; refusals are form errors; then a shopper buys that variant."""
+    assert not Product.objects.exists()
+    base = live_server.url
+    log_in(page, base)
+    page.goto(base + "/admin/catalog/category/add/")
+    page.get_by_label("Name").press_sequentially("Coffee")
+    save(page)
+    page.goto(base + "/admin/catalog/product/add/")
+    page.get_by_label("Name").press_sequentially("Brazil Cerrado")
+    page.get_by_label("Category").select_option(label="Coffee")
+    page.get_by_label("Price").fill("9.80")
+    page.get_by_label("Stock").fill("12")
+    page.get_by_label("SKU").fill("BC-250-WB")
+    page.get_by_label("Weight (g)").fill("250")
+    save(page)
+    expect(page.get_by_text("was added successfully")).to_be_visible()
+    page.locator("#result_list").get_by_role("link", name="Brazil Cerrado").click()
+    page.get_by_role("link", name="Change options and variants").click()
+    expect(
+        page.get_by_role("heading", name="Options and variants of Brazil Cerrado")
+    ).to_be_visible()
+
+    # Two option groups in one save: the default variant takes each group's first value.
+    first, second = page.locator("#group-1"), page.locator("#group-2")
+    first.get_by_label("Option").fill("Size")
+    first.get_by_label("Values").fill("250 g, 500 g, 1 kg")
+    second.get_by_label("Option").fill("Grind")
+    second.get_by_label("Values").fill("Whole bean, Whole bean")  # refused: a value twice
+    page.get_by_role("button", name="Save options and variants").click()
+    expect(second).to_contain_text("Grind has a value twice.")
+    assert not Event.objects.filter(event_type="OptionGroupAdded").exists()
+    second.get_by_label("Values").fill("Whole bean, Espresso, Filter")
+    page.get_by_role("button", name="Save options and variants").click()
+    expect(page.get_by_text("Brazil Cerrado: saved")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Variant BC-250-WB (250 g, Whole bean)")
+    ).to_be_visible()
+
+    # A second variant: a duplicate SKU is refused beside the field, then it is added.
+    new = page.locator("#new-variant")
+    new.get_by_label("SKU").fill("bc-250-wb")
+    new.get_by_label("Price").fill("17.80")
+    new.get_by_label("Stock").fill("5")
+    new.get_by_label("Weight (g)").fill("500")
+    new.get_by_label("Size").select_option("500 g")
+    new.get_by_label("Grind").select_option("Filter")
+    page.get_by_role("button", name="Save options and variants").click()
+    expect(new).to_contain_text("Another variant of this product has the SKU bc-250-wb.")
+    new.get_by_label("SKU").fill("BC-500-FI")
+    page.get_by_role("button", name="Save options and variants").click()
+    expect(page.get_by_role("heading", name="Variant BC-500-FI (500 g, Filter)")).to_be_visible()
+    # A save that changes nothing records nothing.
+    before = Event.objects.count()
+    page.get_by_role("button", name="Save options and variants").click()
+    expect(page.get_by_text("Nothing changed, so nothing was recorded.")).to_be_visible()
+    assert Event.objects.count() == before
+    assert csp_violations == []
+
+    # A shopper chooses 500 g, Filter and buys it.
+    shopper = browser.new_context()
+    shop = shopper.new_page()
+    shop.goto(base + "/products/brazil-cerrado/")
+    shop.get_by_label("Size").select_option("500 g")
+    shop.get_by_label("Grind").select_option("Filter")
+    expect(shop.locator(".variant-facts .price")).to_have_text("17.80 EUR")
+    shop.get_by_role("button", name="Add to cart").click()
+    expect(shop.get_by_role("link", name="Cart (1)")).to_be_visible()
+    shop.get_by_role("link", name="Cart (1)").click()
+    expect(shop.get_by_role("link", name="Brazil Cerrado, 500 g, Filter")).to_be_visible()
+    shopper.close()

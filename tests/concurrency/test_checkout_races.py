@@ -198,3 +198,46 @@ def test_cart_ids_stay_in_the_session_of_each_client():
     second = Client()
     second.cookies = first.cookies
     assert cart_id_of(second) == cart_id_of(first)
+
+
+def test_shoppers_race_for_two_variants_of_one_coffee_and_neither_is_oversold():
+    """Twelve checkouts at once on one product stream, each wanting a unit of the 500 g or
+    the 1 kg (3 units each), some both: each variant sells at most its own stock; the other
+    variants' stock is untouched."""
+    from catalog.models import ProductVariant
+    from tests.factories import coffee_with_variants, variant_id_for
+
+    coffee = coffee_with_variants(
+        "Race Coffee", sold=[("250 g", "Filter"), ("500 g", "Filter"), ("1 kg", "Filter")], stock=3
+    )
+    half = ProductVariant.objects.get(id=variant_id_for(coffee.id, ("500 g", "Filter")))
+    kilo = ProductVariant.objects.get(id=variant_id_for(coffee.id, ("1 kg", "Filter")))
+
+    def cart_of(*variants):
+        cart_id = uuid.uuid4()
+        for variant in variants:
+            cart_add_item(
+                cart_id=cart_id, product=coffee, variant=variant, quantity=1, context=SYSTEM
+            )
+        return cart_id
+
+    carts = [cart_of(half) for _ in range(5)] + [cart_of(kilo) for _ in range(4)]
+    carts += [cart_of(half, kilo) for _ in range(3)]
+    orders, errors = split(race([checkout_job(cart_id) for cart_id in carts]))
+
+    report("two variants, one stream", orders, errors)
+    assert all(isinstance(error, InsufficientStock) for error in errors), errors
+    state = load_state(PRODUCT, coffee.id).state
+    stock = {v.sku: v.on_hand for v in state.variants}
+    assert stock == dict(ProductVariant.objects.values_list("sku", "stock"))
+    assert stock["BC-250G-FILTER"] == 3  # nobody asked for it
+    assert stock["BC-500G-FILTER"] >= 0 and stock["BC-1KG-FILTER"] >= 0
+    reserved = Counter()
+    for event in Event.objects.filter(stream_id=coffee.id, event_type="StockReserved"):
+        reserved[event.data["variant_id"]] += event.data["quantity"]
+    assert reserved[str(half.id)] == 3 - stock["BC-500G-FILTER"] <= 3
+    assert reserved[str(kilo.id)] == 3 - stock["BC-1KG-FILTER"] <= 3
+    assert reserved[str(half.id)] + reserved[str(kilo.id)] == sum(
+        len(OrderSummary.objects.get(order_id=o.order_id).lines.all()) for o in orders
+    )
+    assert stock["BC-500G-FILTER"] == 0 or stock["BC-1KG-FILTER"] == 0  # one sold out

@@ -94,7 +94,10 @@ def test_a_command_returns_only_once_its_commit_is_on_disk(early_release):
                 stream_id=cart_id,
                 events=[
                     domain.ItemAdded(
-                        product_id=uuid.uuid4(), quantity=1, unit_price=Money("4.00", "EUR")
+                        product_id=(one := uuid.uuid4()),
+                        variant_id=one,
+                        quantity=1,
+                        unit_price=Money("4.00", "EUR"),
                     )
                 ],
                 expected_version=loaded.version,

@@ -70,7 +70,7 @@ def test_the_mark_passes_a_rolled_back_position(transactional_db):
         kept = eventstore.append(
             stream_type="product",
             stream_id=uuid.uuid4(),
-            events=[StockAdjusted(on_hand=1, delta=1)],
+            events=[StockAdjusted(variant_id=uuid.uuid4(), on_hand=1, delta=1)],
             expected_version=0,
         )[0].position
     assert settled(HighWaterMark()) >= kept > lost
@@ -117,7 +117,10 @@ def write(streams, plan, committed, lock) -> None:
                     recorded = eventstore.append(
                         stream_type="product",
                         stream_id=stream_id,
-                        events=[StockAdjusted(on_hand=n, delta=1) for n in range(count)],
+                        events=[
+                            StockAdjusted(variant_id=uuid.UUID(int=1), on_hand=n, delta=1)
+                            for n in range(count)
+                        ],
                         expected_version=version,
                     )
                     time.sleep(hold * random.random())

@@ -167,7 +167,9 @@ class TestMergeOnLogin:
         again = services.cart_claim_for_customer(
             user_id=user_id, guest_cart_id=guest, context=SYSTEM
         )
-        assert first.lines == (Line(product_id=kenya.id, quantity=2, unit_price=kenya.unit_price),)
+        assert first.lines == (
+            Line(product_id=kenya.id, variant_id=kenya.id, quantity=2, unit_price=kenya.unit_price),
+        )
         assert again.cart_id == customer_cart and again.lines == ()
         assert lines_of(customer_cart) == {"Kenya AA": 3 + 2}
         assert types(customer_cart).count("CartMerged") == 1

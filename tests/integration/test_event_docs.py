@@ -25,7 +25,7 @@ def test_the_catalogue_lists_every_event_type_with_its_stream():
     text = render()
     for event_type in registry.all_types():
         assert f"| `{event_type.name}` | {event_type.schema_version} |" in text
-    assert "| `ItemRemoved` | 1 | `product_id: UUID`, `quantity: int`" in text
+    assert "| `ItemRemoved` | 2 | `product_id: UUID`, `variant_id: UUID`, `quantity: int`" in text
     assert "`RemoveItem`, `ChangeQuantity`" in text
     assert "`carts.upcasters.item_added_v1_to_v2`" in text
 

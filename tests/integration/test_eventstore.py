@@ -16,7 +16,9 @@ PRICE = Money(Decimal("4.20"), "EUR")
 
 
 def item(n=1):
-    return ItemAdded(product_id=uuid.UUID(int=n), quantity=n, unit_price=PRICE)
+    return ItemAdded(
+        product_id=uuid.UUID(int=n), variant_id=uuid.UUID(int=n), quantity=n, unit_price=PRICE
+    )
 
 
 def append(stream_id, events, expected_version, **kwargs):
@@ -48,9 +50,10 @@ def test_rows_hold_the_documented_fields():
     row = Event.objects.get(stream_id=stream)
     assert row.stream_type == "cart"
     assert row.event_type == "ItemAdded"
-    assert row.schema_version == 2  # ItemAdded v2: unit_price as Money
+    assert row.schema_version == 3  # ItemAdded v2: unit_price as Money; v3: the variant
     assert row.data == {
         "product_id": str(uuid.UUID(int=3)),
+        "variant_id": str(uuid.UUID(int=3)),
         "quantity": 3,
         "unit_price": {"amount": "4.20", "currency": "EUR"},
     }
@@ -146,6 +149,8 @@ class TestImmutability:
 
 def test_item_removed_round_trips():
     stream = uuid.uuid4()
-    removed = ItemRemoved(product_id=uuid.UUID(int=5), quantity=2, unit_price=PRICE)
+    removed = ItemRemoved(
+        product_id=uuid.UUID(int=5), variant_id=uuid.UUID(int=5), quantity=2, unit_price=PRICE
+    )
     append(stream, [item(5), removed], 0)
     assert eventstore.load(stream)[1].event == removed

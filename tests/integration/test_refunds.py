@@ -198,7 +198,9 @@ class TestRefunds:
         refund(staff, paid, **{units(kenya): "1"})
         message = OutboxMessage.objects.get(routing_key="order.refunded")
         assert message.body["data"]["amount"] == "16.20"
-        assert message.body["data"]["lines"] == [{"product_id": str(kenya.id), "quantity": 1}]
+        assert message.body["data"]["lines"] == [
+            {"product_id": str(kenya.id), "variant_id": str(kenya.id), "quantity": 1}
+        ]
 
 
 FUZZ = settings(

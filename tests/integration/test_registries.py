@@ -38,6 +38,6 @@ def test_projections_know_their_models_and_keys():
     from carts.models import CartLine, CartSummary, Coupon
 
     assert carts.models == (CartSummary, CartLine)
-    assert carts.key_fields(CartLine) == ("cart_id", "product_id")
+    assert carts.key_fields(CartLine) == ("cart_id", "variant_id")  # a line per variant
     assert "id" not in carts.compared_fields(CartLine)
     assert projections.get("coupon redemptions").compared_fields(Coupon) == ("redemptions",)

@@ -82,7 +82,7 @@ def test_an_unreadable_snapshot_of_the_right_shape_is_ignored(settings, products
         stream_type="cart",
         version=2,
         shape=snapshots.shape_of(domain.Cart),
-        state={"by_product": "not a mapping of lines"},
+        state={"by_variant": "not a mapping of lines"},
     )
     assert load_state(CART, cart_id).state == replay(cart_id)[0]
 
@@ -109,7 +109,12 @@ def test_merged_and_checked_out_state_round_trips(settings, products):
     settings.SHOP_SNAPSHOT_EVERY = 2
     cart_id = uuid.uuid4()
     fill_cart(cart_id, products, 1)
-    line = domain.Line(product_id=products[1].id, quantity=2, unit_price=products[1].unit_price)
+    line = domain.Line(
+        product_id=products[1].id,
+        variant_id=products[1].id,
+        quantity=2,
+        unit_price=products[1].unit_price,
+    )
     merge = domain.MergeCart(
         source_cart_id=uuid.uuid4(), lines=(line,), available={products[1].id: 10}
     )
@@ -128,7 +133,10 @@ def append_elsewhere(cart_id, product, quantity=1):
     with transaction.atomic():
         loaded = load_state(CART, cart_id)
         added = domain.ItemAdded(
-            product_id=product.id, quantity=quantity, unit_price=product.unit_price
+            product_id=product.id,
+            variant_id=product.id,
+            quantity=quantity,
+            unit_price=product.unit_price,
         )
         eventstore.append(
             stream_type="cart", stream_id=cart_id, events=[added], expected_version=loaded.version
@@ -190,7 +198,7 @@ def test_a_remembered_state_the_log_does_not_confirm_is_forgotten(settings, prod
     cart_id = uuid.uuid4()
     fill_cart(cart_id, products, 2)
     last = eventstore.load(cart_id)[-1]
-    wrong = domain.INITIAL.with_added(products[0].id, 99, products[0].unit_price)
+    wrong = domain.INITIAL.with_added(products[0].id, products[0].id, 99, products[0].unit_price)
     for version, position in ((2, last.position + 1000), (5, last.position)):
         # Same version at another position (the database was emptied and refilled), or a
         # version the log does not reach: either way not this log's state.

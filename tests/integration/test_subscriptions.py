@@ -328,8 +328,11 @@ class TestOutbox:
         assert placed.body["stream_id"] == str(order_id) == str(event.stream_id)
         assert placed.body["data"]["total"] == "48.60"
         assert placed.body["data"]["lines"][0]["quantity"] == 3
+        line = placed.body["data"]["lines"][0]
+        assert (line["variant_id"], line["sku"]) == (str(kenya.id), kenya.slug.upper())
         assert "customer" not in placed.body["data"]  # no personal data leaves the shop
         reserved = messages[2].body["data"]
+        assert reserved["variant_id"] == str(kenya.id)  # its default (only) variant
         assert (reserved["cause"], reserved["change"], reserved["on_hand"]) == (
             "reserved",
             -3,

@@ -59,9 +59,10 @@ def v1_cart(stream_id):
     )
 
 
-def test_item_added_is_registered_at_schema_version_2():
-    assert registry.get("ItemAdded").schema_version == 2
-    assert ("ItemAdded", 1) in {(name, v) for name, v, _ in registry.upcasters()}
+def test_item_added_is_registered_at_schema_version_3():
+    assert registry.get("ItemAdded").schema_version == 3  # v3: the line's variant
+    upcasters = {(name, v) for name, v, _ in registry.upcasters()}
+    assert {("ItemAdded", 1), ("ItemAdded", 2)} <= upcasters
 
 
 def test_the_upcaster_fills_in_the_shop_currency():
@@ -75,18 +76,18 @@ def test_a_v1_stream_loads_and_folds_in_todays_shape():
     v1_cart(stream)
     events = [r.event for r in eventstore.load(stream)]
     assert events[0] == ItemAdded(
-        product_id=A, quantity=2, unit_price=Money(Decimal("4.20"), "EUR")
+        product_id=A, variant_id=A, quantity=2, unit_price=Money(Decimal("4.20"), "EUR")
     )
     assert events[1].unit_price == Money(Decimal("7"), "EUR")
     state = load_state(CART, stream)
     assert state.version == 3
     assert state.state.lines == (
-        Line(product_id=A, quantity=2, unit_price=Money(Decimal("4.20"), "EUR")),
+        Line(product_id=A, variant_id=A, quantity=2, unit_price=Money(Decimal("4.20"), "EUR")),
     )
     assert isinstance(events[2], ItemRemoved)
 
 
-def test_new_commands_append_v2_after_v1_history():
+def test_new_commands_append_v3_after_v1_history():
     stream = uuid.uuid4()
     v1_cart(stream)
     price = Money(Decimal("4.20"), "EUR")
@@ -98,8 +99,9 @@ def test_new_commands_append_v2_after_v1_history():
     )
     assert outcome.state.quantity_of(A) == 3
     newest = Event.objects.get(stream_id=stream, version=4)
-    assert newest.schema_version == 2
+    assert newest.schema_version == 3
     assert newest.data["unit_price"] == {"amount": "4.20", "currency": "EUR"}
+    assert newest.data["variant_id"] == str(A)
 
 
 def test_the_projection_rebuild_handles_v1_events():

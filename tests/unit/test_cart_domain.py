@@ -53,7 +53,7 @@ def fold(events):
 
 
 def added(product=COFFEE, quantity=1, price=PRICE):
-    return ItemAdded(product_id=product, quantity=quantity, unit_price=price)
+    return ItemAdded(product_id=product, variant_id=product, quantity=quantity, unit_price=price)
 
 
 def add(product=COFFEE, quantity=1, available=100):
@@ -108,7 +108,7 @@ class TestChangeAndRemove:
         state = fold([added(quantity=2)])
         command = ChangeQuantity(product_id=COFFEE, quantity=5, available=10)
         assert decide(command, state) == [
-            ItemQuantityChanged(product_id=COFFEE, quantity=5, previous=2)
+            ItemQuantityChanged(product_id=COFFEE, variant_id=COFFEE, quantity=5, previous=2)
         ]
         assert evolve(state, decide(command, state)[0]).quantity_of(COFFEE) == 5
 
@@ -119,7 +119,7 @@ class TestChangeAndRemove:
     def test_zero_removes_the_line(self):
         command = ChangeQuantity(product_id=COFFEE, quantity=0, available=10)
         assert decide(command, fold([added(quantity=2)])) == [
-            ItemRemoved(product_id=COFFEE, quantity=2, unit_price=PRICE)
+            ItemRemoved(product_id=COFFEE, variant_id=COFFEE, quantity=2, unit_price=PRICE)
         ]
 
     def test_change_refuses_more_than_stock(self):
@@ -133,7 +133,9 @@ class TestChangeAndRemove:
     def test_remove(self):
         state = fold([added(), added(TEA)])
         events = decide(RemoveItem(product_id=COFFEE), state)
-        assert events == [ItemRemoved(product_id=COFFEE, quantity=1, unit_price=PRICE)]
+        assert events == [
+            ItemRemoved(product_id=COFFEE, variant_id=COFFEE, quantity=1, unit_price=PRICE)
+        ]
         assert [line.product_id for line in fold([added(), added(TEA), *events]).lines] == [TEA]
 
     def test_cannot_change_or_remove_what_is_not_in_the_cart(self):
@@ -145,20 +147,20 @@ class TestChangeAndRemove:
 
 class TestMerge:
     def test_merge_adds_quantities_capped_by_stock(self):
-        guest = (Line(product_id=COFFEE, quantity=4, unit_price=PRICE),)
+        guest = (Line(product_id=COFFEE, variant_id=COFFEE, quantity=4, unit_price=PRICE),)
         command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={COFFEE: 5})
         events = decide(command, fold([added(quantity=3)]))
         assert events == [
             CartMerged(
                 source_cart_id=uuid.UUID(int=9),
-                lines=(Line(product_id=COFFEE, quantity=2, unit_price=PRICE),),
+                lines=(Line(product_id=COFFEE, variant_id=COFFEE, quantity=2, unit_price=PRICE),),
             )
         ]
         assert fold([added(quantity=3), *events]).quantity_of(COFFEE) == 5
 
     def test_merging_the_same_cart_twice_adds_nothing(self):
         source = uuid.UUID(int=9)
-        guest = (Line(product_id=TEA, quantity=1, unit_price=PRICE),)
+        guest = (Line(product_id=TEA, variant_id=TEA, quantity=1, unit_price=PRICE),)
         first = decide(MergeCart(source_cart_id=source, lines=guest, available={TEA: 5}), INITIAL)
         state = fold(first)
         again = MergeCart(source_cart_id=source, lines=guest, available={TEA: 5})
@@ -279,15 +281,15 @@ class TestClosedCarts:
 class TestMergeCapping:
     def test_lines_without_stock_bring_nothing(self):
         guest = (
-            Line(product_id=COFFEE, quantity=2, unit_price=PRICE),
-            Line(product_id=TEA, quantity=3, unit_price=PRICE),
+            Line(product_id=COFFEE, variant_id=COFFEE, quantity=2, unit_price=PRICE),
+            Line(product_id=TEA, variant_id=TEA, quantity=3, unit_price=PRICE),
         )
         command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={TEA: 10})
         [event] = decide(command, INITIAL)
-        assert event.lines == (Line(product_id=TEA, quantity=3, unit_price=PRICE),)
+        assert event.lines == (Line(product_id=TEA, variant_id=TEA, quantity=3, unit_price=PRICE),)
 
     def test_merge_respects_the_line_limit(self):
-        guest = (Line(product_id=COFFEE, quantity=50, unit_price=PRICE),)
+        guest = (Line(product_id=COFFEE, variant_id=COFFEE, quantity=50, unit_price=PRICE),)
         state = fold([added(quantity=60)])
         command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={COFFEE: 500})
         [event] = decide(command, state)
@@ -295,10 +297,12 @@ class TestMergeCapping:
 
     def test_the_merged_line_keeps_the_customers_price(self):
         later = Money(Decimal("15.00"), "EUR")
-        guest = (Line(product_id=COFFEE, quantity=1, unit_price=later),)
+        guest = (Line(product_id=COFFEE, variant_id=COFFEE, quantity=1, unit_price=later),)
         command = MergeCart(source_cart_id=uuid.UUID(int=9), lines=guest, available={COFFEE: 9})
         state = fold([added(), *decide(command, fold([added()]))])
-        assert state.line(COFFEE) == Line(product_id=COFFEE, quantity=2, unit_price=PRICE)
+        assert state.line(COFFEE) == Line(
+            product_id=COFFEE, variant_id=COFFEE, quantity=2, unit_price=PRICE
+        )
 
 
 class TestChangeMore:
@@ -312,11 +316,11 @@ class TestChangeMore:
     def test_change_down_on_a_product_with_enough_stock(self):
         command = ChangeQuantity(product_id=COFFEE, quantity=1, available=1)
         assert decide(command, fold([added(quantity=3)])) == [
-            ItemQuantityChanged(product_id=COFFEE, quantity=1, previous=3)
+            ItemQuantityChanged(product_id=COFFEE, variant_id=COFFEE, quantity=1, previous=3)
         ]
 
     def test_removed_then_added_again_starts_at_the_new_price(self):
         later = Money(Decimal("15.00"), "EUR")
-        removed = ItemRemoved(product_id=COFFEE, quantity=1, unit_price=PRICE)
+        removed = ItemRemoved(product_id=COFFEE, variant_id=COFFEE, quantity=1, unit_price=PRICE)
         state = fold([added(), removed, added(price=later)])
         assert state.line(COFFEE).unit_price == later

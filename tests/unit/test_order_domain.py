@@ -43,10 +43,24 @@ from shop.money import Money
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 CART = uuid.UUID(int=1)
 TEA = OrderLine(
-    product_id=uuid.UUID(int=2), name="Tea", quantity=2, unit_price=Money(Decimal("6.40"), "EUR")
+    product_id=uuid.UUID(int=2),
+    variant_id=uuid.UUID(int=2),
+    sku="TEA",
+    name="Tea",
+    variant_label="",
+    weight_grams=100,
+    quantity=2,
+    unit_price=Money(Decimal("6.40"), "EUR"),
 )
 MUG = OrderLine(
-    product_id=uuid.UUID(int=3), name="Mug", quantity=1, unit_price=Money(Decimal("12.00"), "EUR")
+    product_id=uuid.UUID(int=3),
+    variant_id=uuid.UUID(int=3),
+    sku="MUG",
+    name="Mug",
+    variant_label="",
+    weight_grams=350,
+    quantity=1,
+    unit_price=Money(Decimal("12.00"), "EUR"),
 )
 CUSTOMER = Customer(email="ada@example.com", user_id=7, actor="user:7")
 ADDRESS = Address(

@@ -80,7 +80,7 @@ def refunded(amount="5.00", refund_id=REFUND, lines=()):
 
 
 def tea(quantity):
-    return (LineQuantity(product_id=TEA.product_id, quantity=quantity),)
+    return (LineQuantity(product_id=TEA.product_id, variant_id=TEA.variant_id, quantity=quantity),)
 
 
 # --- Paying --------------------------------------------------------------------------------
@@ -207,11 +207,13 @@ def test_completing_an_unknown_refund_is_refused():
 
 def test_refunds_by_line_count_units():
     state = fold(*PAID_ORDER, requested("6.40", lines=tea(1)), refunded("6.40", lines=tea(1)))
-    assert state.refundable_units(TEA.product_id) == 1
-    assert state.refundable_units(MUG.product_id) == 1
+    assert state.refundable_units(TEA.variant_id) == 1
+    assert state.refundable_units(MUG.variant_id) == 1
     with pytest.raises(InvalidLineQuantity, match="At most 1"):
         decide(refund("6.40", refund_id=OTHER, lines=tea(2)), state)
-    stranger = (LineQuantity(product_id=uuid.UUID(int=99), quantity=1),)
+    stranger = (
+        LineQuantity(product_id=uuid.UUID(int=99), variant_id=uuid.UUID(int=99), quantity=1),
+    )
     with pytest.raises(InvalidLineQuantity, match="not a line"):
         decide(refund("1.00", refund_id=OTHER, lines=stranger), state)
 

@@ -37,6 +37,7 @@ from shop.money import Money
 
 PRICE = Money(Decimal("9.90"), "EUR")
 ORDER = uuid.UUID(int=7)
+V = uuid.UUID(int=8)  # the default variant
 
 
 def fold(events):
@@ -46,11 +47,27 @@ def fold(events):
     return state
 
 
-LISTED = ProductListed(name="Tea", slug="tea", category="tea", description="", price=PRICE)
+LISTED = ProductListed(
+    name="Tea",
+    slug="tea",
+    category="tea",
+    description="",
+    price=PRICE,
+    variant_id=V,
+    sku="TEA",
+    weight_grams=0,
+)
 
 
 def listing(**changes):
-    fields = {"name": "Tea", "slug": "tea", "category": "tea", "description": "", "price": PRICE}
+    fields = {
+        "name": "Tea",
+        "slug": "tea",
+        "category": "tea",
+        "description": "",
+        "price": PRICE,
+        "variant_id": V,
+    }
     return ListProduct(**{**fields, **changes})
 
 
@@ -71,24 +88,26 @@ def test_price_must_be_positive():
 def test_price_change_records_the_previous_price():
     new = Money(Decimal("11.00"), "EUR")
     assert decide(ChangePrice(price=new), fold([LISTED])) == [
-        ProductPriceChanged(price=new, previous=PRICE)
+        ProductPriceChanged(variant_id=V, price=new, previous=PRICE)
     ]
 
 
 def test_adjust_stock_records_the_delta():
-    state = fold([LISTED, StockAdjusted(on_hand=5, delta=5)])
-    assert decide(AdjustStock(on_hand=3), state) == [StockAdjusted(on_hand=3, delta=-2)]
+    state = fold([LISTED, StockAdjusted(variant_id=V, on_hand=5, delta=5)])
+    assert decide(AdjustStock(on_hand=3), state) == [
+        StockAdjusted(variant_id=V, on_hand=3, delta=-2)
+    ]
 
 
 def test_reserve_within_stock():
-    state = fold([LISTED, StockAdjusted(on_hand=5, delta=5)])
+    state = fold([LISTED, StockAdjusted(variant_id=V, on_hand=5, delta=5)])
     assert decide(ReserveStock(quantity=5, order_id=ORDER), state) == [
-        StockReserved(quantity=5, order_id=ORDER, on_hand=0)
+        StockReserved(variant_id=V, quantity=5, order_id=ORDER, on_hand=0)
     ]
 
 
 def test_reserve_more_than_stock_is_refused_with_what_is_left():
-    state = fold([LISTED, StockAdjusted(on_hand=2, delta=2)])
+    state = fold([LISTED, StockAdjusted(variant_id=V, on_hand=2, delta=2)])
     with pytest.raises(InsufficientStock) as refusal:
         decide(ReserveStock(quantity=3, order_id=ORDER), state)
     assert refusal.value.available == 2
@@ -96,15 +115,15 @@ def test_reserve_more_than_stock_is_refused_with_what_is_left():
 
 
 def test_release_returns_stock_even_after_delisting():
-    state = fold([LISTED, StockReserved(quantity=1, order_id=ORDER, on_hand=0), *[]])
+    state = fold([LISTED, StockReserved(variant_id=V, quantity=1, order_id=ORDER, on_hand=0), *[]])
     state = evolve(state, decide(DelistProduct(), state)[0])
     assert decide(ReleaseStock(quantity=1, order_id=ORDER), state) == [
-        StockReleased(quantity=1, order_id=ORDER, on_hand=1)
+        StockReleased(variant_id=V, quantity=1, order_id=ORDER, on_hand=1)
     ]
 
 
 def test_a_delisted_product_takes_no_reservation():
-    state = fold([LISTED, StockAdjusted(on_hand=5, delta=5)])
+    state = fold([LISTED, StockAdjusted(variant_id=V, on_hand=5, delta=5)])
     state = evolve(state, decide(DelistProduct(), state)[0])
     with pytest.raises(ProductNotListed):
         decide(ReserveStock(quantity=1, order_id=ORDER), state)
@@ -191,9 +210,13 @@ def test_delisting_twice_or_relisting_a_listed_product_records_nothing():
         ),
         (
             ChangePrice(price=Money(Decimal("5.00"), "EUR")),
-            [ProductPriceChanged(price=Money(Decimal("5.00"), "EUR"), previous=PRICE)],
+            [
+                ProductPriceChanged(
+                    variant_id=V, price=Money(Decimal("5.00"), "EUR"), previous=PRICE
+                )
+            ],
         ),
-        (AdjustStock(on_hand=4), [StockAdjusted(on_hand=4, delta=4)]),
+        (AdjustStock(on_hand=4), [StockAdjusted(variant_id=V, on_hand=4, delta=4)]),
     ],
 )
 def test_staff_edit_a_delisted_product(command, expected):

@@ -24,12 +24,16 @@ from shop.money import Money
 
 ORDER = uuid.UUID(int=42)
 OTHER = uuid.UUID(int=43)
+V = uuid.UUID(int=44)  # the default variant
 LISTED = ProductListed(
     name="Kenya AA",
     slug="kenya-aa",
     category="coffee",
     description="",
     price=Money(Decimal(16), "EUR"),
+    variant_id=V,
+    sku="KENYA-AA",
+    weight_grams=250,
 )
 
 
@@ -41,17 +45,17 @@ def fold(*events):
 
 
 def stocked(n):
-    return fold(LISTED, StockAdjusted(on_hand=n, delta=n))
+    return fold(LISTED, StockAdjusted(variant_id=V, on_hand=n, delta=n))
 
 
 def test_the_last_units_can_be_reserved():
     assert decide(ReserveStock(quantity=5, order_id=ORDER), stocked(5)) == [
-        StockReserved(quantity=5, order_id=ORDER, on_hand=0)
+        StockReserved(variant_id=V, quantity=5, order_id=ORDER, on_hand=0)
     ]
 
 
 def test_the_second_reservation_sees_the_first():
-    state = evolve(stocked(5), StockReserved(quantity=4, order_id=ORDER, on_hand=1))
+    state = evolve(stocked(5), StockReserved(variant_id=V, quantity=4, order_id=ORDER, on_hand=1))
     with pytest.raises(InsufficientStock) as refused:
         decide(ReserveStock(quantity=2, order_id=OTHER), state)
     assert str(refused.value) == "Only 1 of Kenya AA left in stock."
@@ -59,7 +63,7 @@ def test_the_second_reservation_sees_the_first():
 
 
 def test_sold_out():
-    state = evolve(stocked(1), StockReserved(quantity=1, order_id=ORDER, on_hand=0))
+    state = evolve(stocked(1), StockReserved(variant_id=V, quantity=1, order_id=ORDER, on_hand=0))
     with pytest.raises(InsufficientStock, match=r"Only 0 of Kenya AA left in stock\."):
         decide(ReserveStock(quantity=1, order_id=OTHER), state)
 
@@ -77,11 +81,14 @@ def test_a_delisted_product_cannot_be_reserved():
 def test_release_gives_the_stock_back_even_after_delisting():
     state = fold(
         LISTED,
-        StockAdjusted(on_hand=5, delta=5),
-        StockReserved(quantity=3, order_id=ORDER, on_hand=2),
+        StockAdjusted(variant_id=V, on_hand=5, delta=5),
+        StockReserved(variant_id=V, quantity=3, order_id=ORDER, on_hand=2),
         ProductDelisted(),
     )
     assert decide(ReleaseStock(quantity=3, order_id=ORDER), state) == [
-        StockReleased(quantity=3, order_id=ORDER, on_hand=5)
+        StockReleased(variant_id=V, quantity=3, order_id=ORDER, on_hand=5)
     ]
-    assert evolve(state, StockReleased(quantity=3, order_id=ORDER, on_hand=5)).on_hand == 5
+    assert (
+        evolve(state, StockReleased(variant_id=V, quantity=3, order_id=ORDER, on_hand=5)).on_hand
+        == 5
+    )

@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.core.files import File
@@ -5,9 +6,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
-from catalog import demo
+from catalog import demo, domain
 from catalog.models import Category, Product, ProductImage
-from catalog.services import product_list, shop_money
+from catalog.services import product_edit, product_id_for, shop_money
 from shop.aggregates import CommandContext
 
 
@@ -39,15 +40,7 @@ class Command(BaseCommand):
             for slug, name in demo.CATEGORIES.items():
                 Category.objects.get_or_create(slug=slug, defaults={"name": name})
             for category, name, price, stock, description in demo.PRODUCTS:
-                product_list(
-                    name=name,
-                    slug=slugify(name),
-                    category=category,
-                    description=description,
-                    price=shop_money(price),
-                    stock=stock,
-                    context=context,
-                )
+                self.list_product(category, name, price, stock, description, context)
             self.seed_extras(context)
         self.stdout.write(
             self.style.SUCCESS(
@@ -56,6 +49,45 @@ class Command(BaseCommand):
         )
         if not options["no_pictures"]:
             self.seed_pictures()
+
+    @staticmethod
+    def list_product(category, name, price, stock, description, context) -> None:
+        """List a demo product with its option groups and variants, in one unit of work.
+
+        Variant ids derive from the product's and their option values (the default one's is
+        the product's), SKUs from the slug and the options.
+        """
+        slug = slugify(name)
+        product_id = product_id_for(slug)
+        groups, variants = demo.variants_of(category, name, price, stock)
+        (_, first_price, first_stock, first_grams, first_code), *others = variants
+        sku = slug.upper() + (f"-{first_code}" if first_code else "")
+        commands: list[domain.Command] = [
+            domain.ListProduct(
+                name=name,
+                slug=slug,
+                category=category,
+                description=description,
+                price=shop_money(first_price),
+                variant_id=product_id,
+                sku=sku,
+                weight_grams=first_grams,
+            ),
+            domain.AdjustStock(on_hand=first_stock, reason="opening stock"),
+            *(domain.AddOptionGroup(name=group, values=values) for group, values in groups),
+            *(
+                domain.AddVariant(
+                    variant_id=uuid.uuid5(product_id, "/".join(options)),
+                    sku=f"{slug.upper()}-{code}",
+                    price=shop_money(variant_price),
+                    weight_grams=grams,
+                    options=options,
+                    on_hand=variant_stock,
+                )
+                for options, variant_price, variant_stock, grams, code in others
+            ),
+        ]
+        product_edit(product_id=product_id, commands=commands, context=context)
 
     def seed_pictures(self) -> None:
         """Each demo product without a picture gets its drawing (catalog/demo_pictures)."""

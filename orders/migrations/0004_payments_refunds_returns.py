@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0002_guest_orders_by_shopper"),
+        ("orders", "0003_line_per_variant"),
     ]
 
     operations = [
