@@ -10,6 +10,7 @@ table; `run.py replay log` runs only those parts and prints their rows.
 The parts: harness.py (configuration, database, rounds, medians), http_load.py (gunicorn and
 wrk, with the Lua scripts in lua/), inprocess.py (the kernel and views called directly),
 peer.py (the `eventsourcing` library), subscriptions.py (a subscriber's catch-up and lag),
+purchase.py (a whole purchase through the views, and the last units bought at once),
 report.py (the table). A new row is a function in one of them and a line in BENCHMARKS below.
 """
 
@@ -30,6 +31,7 @@ from benchmarks import (  # noqa: E402
     inprocess,
     peer,
     privacy,
+    purchase,
     report,
     subscriptions,
 )
@@ -44,6 +46,8 @@ BENCHMARKS = {
     "checkout": inprocess.bench_checkout_contention,
     "log": inprocess.bench_log_size,
     "replay": lambda products: inprocess.bench_replay(),  # after log: it needs a small table
+    "purchase": purchase.bench_purchase,
+    "last-units": purchase.bench_last_units,
     "catalog": lambda products: http_load.bench_catalog(),
     "lag": subscriptions.bench_lag_under_load,
     "catchup": lambda products: subscriptions.bench_catch_up(),  # a log of a million events

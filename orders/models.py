@@ -56,6 +56,18 @@ class OrderSummary(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     item_count = models.PositiveIntegerField(default=0)
+    captured = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal(0), help_text="Payments captured."
+    )
+    refunded = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal(0), help_text="Refunds completed."
+    )
+    refund_pending = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text="Refunds requested that the provider has not confirmed yet.",
+    )
     placed_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=0, help_text="Last stream version applied.")
@@ -97,6 +109,23 @@ class OrderSummary(models.Model):
     @property
     def total_money(self) -> Money:
         return self.money(self.total)
+
+    @property
+    def captured_money(self) -> Money:
+        return self.money(self.captured)
+
+    @property
+    def refunded_money(self) -> Money:
+        return self.money(self.refunded)
+
+    @property
+    def refundable_money(self) -> Money:
+        """What staff may still refund: captured, less refunded and refunds under way."""
+        return self.money(self.captured - self.refunded - self.refund_pending)
+
+    @property
+    def awaits_payment(self) -> bool:
+        return self.status == self.Status.PLACED
 
     @property
     def shipping_money(self) -> Money | None:
@@ -168,6 +197,10 @@ class OrderLine(models.Model):
         blank=True,
         help_text="The VAT rate charged, percent; empty for orders placed before VAT.",
     )
+    refunded_quantity = models.PositiveIntegerField(default=0, help_text="Units refunded.")
+    returned_quantity = models.PositiveIntegerField(
+        default=0, help_text="Units received back (and put back in stock)."
+    )
 
     class Meta:
         verbose_name = "order line"
@@ -204,6 +237,55 @@ class OrderLine(models.Model):
         return (self.unit_price_money * self.quantity).rounded()
 
     total = line_total
+
+
+class OrderStep(models.Model):
+    """One step of an order's story after it was placed, as the shopper's order page tells
+    it (payment declined, paid, shipped, refunded, returned, cancelled), kept by
+    ``orders.projections``. Its placing is the summary's ``placed_at`` (checkout writes no
+    step: one statement less on the busiest command)."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", "Placed"
+        PAYMENT_FAILED = "payment_failed", "Payment declined"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        REFUNDED = "refunded", "Refunded"
+        RETURNED = "returned", "Returned"
+        CANCELLED = "cancelled", "Cancelled"
+
+    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="steps")
+    version = models.PositiveIntegerField(help_text="The event's version in the order stream.")
+    kind = models.CharField(max_length=16, choices=Kind)
+    at = models.DateTimeField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    detail = models.CharField(max_length=300, blank=True, help_text="Card ending, reason.")
+    units = models.CharField(
+        max_length=2000,
+        blank=True,
+        help_text="The units a refund or return covers: '<product id>:<units>', space-separated.",
+    )
+
+    class Meta:
+        verbose_name = "order step"
+        verbose_name_plural = "order steps"
+        ordering = ["order", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "version"], name="orderstep_order_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def amount_money(self) -> Money | None:
+        return None if self.amount is None else Money(Decimal(self.amount), self.currency)
+
+    def unit_counts(self) -> list[tuple[str, int]]:
+        """(product id, units) of each line the step covers."""
+        pairs = (part.split(":") for part in self.units.split())
+        return [(product_id, int(count)) for product_id, count in pairs]
 
 
 class CheckoutCommand(models.Model):

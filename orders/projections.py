@@ -1,13 +1,26 @@
-"""What order events do to OrderSummary (the order stream's row) and its lines.
+"""What order events do to OrderSummary (the order stream's row), its lines and its story.
 
 ``shop.projections`` applies it live and in batch and keeps the summary at the stream's
 version: an event seen again changes nothing.
 """
 
-from orders.domain import OrderCancelled, OrderClaimed, OrderPaid, OrderPlaced, OrderShipped
-from orders.models import OrderLine, OrderSummary, OrderVat
+from orders.domain import (
+    LineQuantity,
+    OrderCancelled,
+    OrderClaimed,
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    RefundFailed,
+    RefundRequested,
+    ReturnReceived,
+)
+from orders.models import OrderLine, OrderStep, OrderSummary, OrderVat
 from shop.eventstore import RecordedEvent
-from shop.projections import Change, StreamRow, Upsert
+from shop.projections import Change, StreamRow, Update, Upsert
 
 STATUS_AFTER = {
     OrderPaid: OrderSummary.Status.PAID,
@@ -15,8 +28,35 @@ STATUS_AFTER = {
     OrderCancelled: OrderSummary.Status.CANCELLED,
 }
 
+# Why a payment failed, in the words the order's story uses.
+DECLINES = {
+    "declined": "the card was declined",
+    "insufficient_funds": "the card was declined for insufficient funds",
+    "incorrect_cvc": "the security code was incorrect",
+    "capture_failed": "the payment could not be completed",
+    "abandoned": "the payment was not completed",
+    "order_cancelled": "the order had been cancelled",
+}
+
+
+def _step(recorded: RecordedEvent, kind: str, at, **values) -> Upsert:
+    return Upsert(
+        OrderStep,
+        {"order_id": recorded.stream_id, "version": recorded.version},
+        {"kind": kind, "at": at, **values},
+    )
+
+
+def _units(lines: tuple[LineQuantity, ...]) -> str:
+    return " ".join(f"{line.variant_id}:{line.quantity}" for line in lines)
+
+
+def _line(recorded: RecordedEvent, line: LineQuantity) -> dict:
+    return {"order_id": recorded.stream_id, "variant_id": line.variant_id}
+
 
 def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
+    kinds = OrderStep.Kind
     match event:
         case OrderPlaced(customer=customer, address=address, shipping=shipping):
             placed = {
@@ -74,8 +114,57 @@ def order_rows(event, recorded: RecordedEvent) -> tuple[Change, ...]:
                     for vat in event.vat
                 ),
             )
-        case OrderPaid() | OrderShipped() | OrderCancelled():
-            return (StreamRow(set={"status": STATUS_AFTER[type(event)]}),)
+        case OrderPaid():
+            return (StreamRow(set={"status": OrderSummary.Status.PAID}),)
+        case OrderShipped(shipped_at=at):
+            return StreamRow(set={"status": OrderSummary.Status.SHIPPED}), _step(
+                recorded, kinds.SHIPPED, at
+            )
+        case OrderCancelled(cancelled_at=at, reason=reason):
+            return StreamRow(set={"status": OrderSummary.Status.CANCELLED}), _step(
+                recorded, kinds.CANCELLED, at, detail=reason
+            )
         case OrderClaimed(user_id=user_id):
             return (StreamRow(set={"customer_id": user_id}),)
+        case PaymentFailed(reason=reason, card_last4=last4, failed_at=at):
+            card = f"card ending {last4}: " if last4 else ""
+            detail = card + DECLINES.get(reason, "the payment failed")
+            return (_step(recorded, kinds.PAYMENT_FAILED, at, detail=detail),)
+        case PaymentCaptured(amount=amount, captured_at=at):
+            return StreamRow(add={"captured": amount.amount}), _step(
+                recorded, kinds.PAID, at, amount=amount.amount, currency=amount.currency
+            )
+        case RefundRequested(amount=amount):
+            return (StreamRow(add={"refund_pending": amount.amount}),)
+        case RefundFailed(amount=amount):
+            return (StreamRow(add={"refund_pending": -amount.amount}),)
+        case PaymentRefunded(amount=amount, lines=lines, reason=reason, refunded_at=at):
+            return (
+                StreamRow(add={"refunded": amount.amount, "refund_pending": -amount.amount}),
+                *(
+                    Update(
+                        OrderLine, _line(recorded, line), add={"refunded_quantity": line.quantity}
+                    )
+                    for line in lines
+                ),
+                _step(
+                    recorded,
+                    kinds.REFUNDED,
+                    at,
+                    amount=amount.amount,
+                    currency=amount.currency,
+                    detail=reason,
+                    units=_units(lines),
+                ),
+            )
+        case ReturnReceived(lines=lines, received_at=at):
+            return (
+                *(
+                    Update(
+                        OrderLine, _line(recorded, line), add={"returned_quantity": line.quantity}
+                    )
+                    for line in lines
+                ),
+                _step(recorded, kinds.RETURNED, at, units=_units(lines)),
+            )
     return ()

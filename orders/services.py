@@ -385,22 +385,24 @@ def order_claim_for_customer(
 # --- Staff commands ------------------------------------------------------------------------
 
 
-def order_mark_paid(*, order_id: UUID, context: CommandContext) -> Outcome[domain.Order]:
-    return execute(ORDER, order_id, domain.MarkPaid(at=timezone.now()), context)
-
-
 def order_mark_shipped(*, order_id: UUID, context: CommandContext) -> Outcome[domain.Order]:
     return execute(ORDER, order_id, domain.MarkShipped(at=timezone.now()), context)
 
 
-def order_cancel(*, order_id: UUID, reason: str = "", context: CommandContext) -> domain.Order:
-    """Cancel the order, and give back its stock and its coupon redemption, all at once."""
+def order_cancel(
+    *, order_id: UUID, reason: str = "", unpaid_only: bool = False, context: CommandContext
+) -> domain.Order:
+    """Cancel the order, and give back its stock and its coupon redemption, all at once.
+
+    ``unpaid_only``: refused once the order is paid (the unpaid-order sweep). Money captured
+    on a cancelled order is refunded by ``payments.services`` (``payment_settle_cancelled``).
+    """
     now = timezone.now()
 
     def work(uow: UnitOfWork) -> domain.Order:
         order = uow.load(ORDER, order_id)
         placed = order.state
-        uow.decide(order, domain.Cancel(at=now, reason=reason))
+        uow.decide(order, domain.Cancel(at=now, reason=reason, unpaid_only=unpaid_only))
         products = {
             product.stream_id: product
             for product in uow.load_many(PRODUCT, (line.product_id for line in placed.lines))
@@ -415,6 +417,35 @@ def order_cancel(*, order_id: UUID, reason: str = "", context: CommandContext) -
             stream_id = placed.coupon_id or coupons.stream_id_for_code(placed.coupon_code)
             usage = uow.load(COUPON, stream_id)
             uow.decide(usage, coupons.ReleaseRedemption(code=placed.coupon_code, order_id=order_id))
+        return order.state
+
+    return run(work, context=context, lock=Lock.AFTER_CONFLICT)
+
+
+def order_receive_return(
+    *,
+    order_id: UUID,
+    return_id: UUID,
+    lines: tuple[domain.LineQuantity, ...],
+    context: CommandContext,
+) -> domain.Order:
+    """Staff received returned goods: ``ReturnReceived`` on the order and ``StockReleased``
+    on each product, in one unit of work. The same ``return_id`` again records nothing."""
+    now = timezone.now()
+
+    def work(uow: UnitOfWork) -> domain.Order:
+        order = uow.load(ORDER, order_id)
+        if not uow.decide(order, domain.ReceiveReturn(return_id=return_id, lines=lines, at=now)):
+            return order.state
+        products = {
+            product.stream_id: product
+            for product in uow.load_many(PRODUCT, (line.product_id for line in lines))
+        }
+        for line in lines:
+            release = product_domain.ReleaseStock(
+                quantity=line.quantity, order_id=order_id, variant_id=line.variant_id
+            )
+            uow.decide(products[line.product_id], release)
         return order.state
 
     return run(work, context=context, lock=Lock.AFTER_CONFLICT)

@@ -14,7 +14,7 @@ from carts.session import (
 )
 from orders import domain, services
 from orders.forms import CheckoutForm
-from orders.models import OrderSummary
+from orders.models import OrderStep, OrderSummary
 from orders.session import guest_orders, guest_shopper
 from shipping.services import country_name, method_exists
 from shop.money import Money
@@ -171,20 +171,50 @@ def place_order(request):
         return _refuse(request, quote, STALE_FORM, status=409)
     if cart_id == order.cart_id:
         forget_cart(request)
+    if order.awaits_payment and is_owner(request, order):
+        return redirect("payments:pay", order_id=order.order_id)
     return redirect(order)
+
+
+def is_owner(request, order: OrderSummary) -> bool:
+    """The customer who placed it, or the guest session that did."""
+    return (request.user.is_authenticated and order.customer_id == request.user.pk) or (
+        order.placed_by == f"guest:{request.session.get(SHOPPER_KEY)}"
+    )
 
 
 @require_safe
 def order_detail(request, order_id):
     order = get_object_or_404(visible_orders(request), order_id=order_id)
+    lines = list(order.lines.all())
     context = {
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": lines,
         "vat": [row.line for row in order.vat.all()],
-        "is_customer": order.customer_id == request.user.pk
-        or order.placed_by == f"guest:{request.session.get(SHOPPER_KEY)}",
+        "is_customer": is_owner(request, order),
+        "story": story(order, lines),
     }
     return render(request, "orders/order_detail.html", context)
+
+
+def story(order: OrderSummary, lines) -> list[dict]:
+    """The order's steps in words, oldest first: what it says beside each date."""
+    names = {
+        str(line.variant_id): f"{line.name}, {line.variant_label}"
+        if line.variant_label
+        else line.name
+        for line in lines
+    }
+    placed = OrderStep(
+        kind=OrderStep.Kind.PLACED, at=order.placed_at, amount=order.total, currency=order.currency
+    )
+    told = [{"step": placed, "units": ""}]
+    for step in order.steps.all():
+        units = ", ".join(
+            f"{count} × {names.get(pid, 'an item')}" for pid, count in step.unit_counts()
+        )
+        told.append({"step": step, "units": units})
+    return told
 
 
 @require_safe

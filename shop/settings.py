@@ -43,6 +43,10 @@ DEFAULT_FROM_EMAIL      the sender of the shop's emails (default shop@example.co
 SHOP_BASE_URL           the start of links in emails (default http://127.0.0.1:8000)
 SHOP_CART_REMINDER_AFTER  a cart left alone this long gets its customer's one reminder,
                         if they asked for reminders (default 10h)
+SHOP_PAYMENT_PROVIDER   the payment provider: test (the test gateway, default) or the
+                        dotted path of a class (payments/providers.py)
+SHOP_UNPAID_ORDER_TIMEOUT  an order unpaid this long is cancelled by
+                        manage.py expire_unpaid_orders (default 30m)
 BROKER_URL              RabbitMQ for integration events, amqp://user:password@host/vhost
                         (default unset: nothing is relayed)
 BROKER_EXCHANGE         the topic exchange they go to (default shop.events)
@@ -104,6 +108,7 @@ INSTALLED_APPS = [
     "carts",
     "orders",
     "shipping",
+    "payments",
     "accounts",
     "insight",
     "subscriptions",
@@ -315,6 +320,11 @@ SHOP_ENCRYPT_PERSONAL_DATA = env("SHOP_ENCRYPT_PERSONAL_DATA", True)
 # Guest orders older than this lose their personal data (manage.py apply_retention);
 # the amounts stay, as bookkeeping requires.
 SHOP_GUEST_ORDER_RETENTION = env("SHOP_GUEST_ORDER_RETENTION", timedelta(days=3 * 365))
+
+# Payments (payments/providers.py): the provider, and how long a placed order may wait for
+# its payment before ``manage.py expire_unpaid_orders`` cancels it.
+SHOP_PAYMENT_PROVIDER = env("SHOP_PAYMENT_PROVIDER", "test")
+SHOP_UNPAID_ORDER_TIMEOUT = env("SHOP_UNPAID_ORDER_TIMEOUT", timedelta(minutes=30))
 
 # --- Static files ----------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("carts.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("", include("accounts.urls")),
     path("", include("subscriptions.urls")),
     path("", include("privacy.urls")),

@@ -1,12 +1,14 @@
 """Emails as subscribers: the order's emails are written down by a subscriber, then sent.
 
-The ``order-emails`` subscriber turns ``OrderPlaced``, ``OrderPaid`` and ``OrderShipped``
-into ``Email`` rows, in the transaction that moves its checkpoint, keyed by what they are
-(``order-confirmation:<order id>``): each event gives exactly one row, however often a
-worker crashes. ``send_due`` then sends the rows that are due, one at a time, each under
-its row's lock (``SKIP LOCKED``: two workers never take the same one), and marks it sent in
-the same transaction. A failure is retried after 5 s, a minute, 5 and 30 minutes, 2 and 8
-hours, then parked for staff; one failing address never holds the others up.
+The ``order-emails`` subscriber turns ``OrderPaid`` (the confirmation, sent once the
+payment is captured: an order placed and never paid is cancelled after 30 minutes and gets
+no confirmation) and ``OrderShipped`` into ``Email`` rows, in the transaction that moves
+its checkpoint, keyed by what they are (``order-confirmation:<order id>``): each event
+gives exactly one row, however often a worker crashes. ``send_due`` then sends the rows
+that are due, one at a time, each under its row's lock (``SKIP LOCKED``: two workers never
+take the same one), and marks it sent in the same transaction. A failure is retried after
+5 s, a minute, 5 and 30 minutes, 2 and 8 hours, then parked for staff; one failing address
+never holds the others up.
 
 What "never twice" rests on: the row says sent once the SMTP server took the message. A
 process that dies in the moment between the server's answer and the commit of that row
@@ -42,8 +44,9 @@ RETRY_DELAYS = (
 )
 
 ORDER_EMAILS = {
-    "OrderPlaced": ("order-confirmation", "Your Bean & Leaf order {number}"),
-    "OrderPaid": ("payment-receipt", "We received your payment for order {number}"),
+    # The confirmation goes out when the order is paid (its payment captured), not when it
+    # is placed: a placed order waits for its payment and may be cancelled unpaid.
+    "OrderPaid": ("order-confirmation", "Your Bean & Leaf order {number}"),
     "OrderShipped": ("shipping-notice", "Your Bean & Leaf order {number} is on its way"),
 }
 

@@ -1,16 +1,17 @@
 """Integration events: chosen public events, written with the event, relayed to RabbitMQ.
 
-``record_messages`` is an ``events_appended`` receiver: an order placed, paid, shipped or
-cancelled, and every change of a product's stock, becomes an ``OutboxMessage`` row in the
-transaction that appends the event, so a message exists exactly when its event committed.
-The worker's ``relay`` job publishes the rows that are not yet published, in position
-order, to a durable topic exchange (``BROKER_EXCHANGE``, default ``shop.events``) as
-persistent messages with publisher confirms, and marks them published only once the broker
-confirmed them: at least once, never lost. The AMQP ``message_id`` is the event's position,
-so a consumer drops the duplicates a relay crash can cause. ``docs/messages.md`` has the
-schema. A message the broker confirmed more than ``SHOP_OUTBOX_KEEP`` (7 days) ago is
-deleted by the relay (``prune_published``). With ``BROKER_URL`` unset the rows are still
-written (the record stays whole for the day a broker is set) and nothing is relayed.
+``record_messages`` is an ``events_appended`` receiver: an order placed, paid, shipped,
+cancelled, refunded or returned, and every change of a product's stock, becomes an
+``OutboxMessage`` row in the transaction that appends the event, so a message exists
+exactly when its event committed. The worker's ``relay`` job publishes the rows that are
+not yet published, in position order, to a durable topic exchange (``BROKER_EXCHANGE``,
+default ``shop.events``) as persistent messages with publisher confirms, and marks them
+published only once the broker confirmed them: at least once, never lost. The AMQP
+``message_id`` is the event's position, so a consumer drops the duplicates a relay crash
+can cause. ``docs/messages.md`` has the schema. A message the broker confirmed more than
+``SHOP_OUTBOX_KEEP`` (7 days) ago is deleted by the relay (``prune_published``). With
+``BROKER_URL`` unset the rows are still written (the record stays whole for the day a
+broker is set) and nothing is relayed.
 """
 
 from __future__ import annotations
@@ -68,6 +69,23 @@ def _order_placed(e) -> dict[str, Any]:
     }
 
 
+def _units(lines) -> list[dict[str, Any]]:
+    return [
+        {"product_id": line.product_id, "variant_id": line.variant_id, "quantity": line.quantity}
+        for line in lines
+    ]
+
+
+def _refunded(e) -> dict[str, Any]:
+    return {
+        "refund_id": e.refund_id,
+        "amount": _money(e.amount),
+        "currency": e.amount.currency,
+        "lines": _units(e.lines),
+        "refunded_at": e.refunded_at,
+    }
+
+
 def _stock(cause: str) -> Callable[[Any], dict[str, Any]]:
     def body(e) -> dict[str, Any]:
         quantity = getattr(e, "delta", None)
@@ -92,6 +110,11 @@ PUBLIC: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
     "OrderCancelled": (
         "order.cancelled",
         lambda e: {"cancelled_at": e.cancelled_at, "reason": e.reason},
+    ),
+    "PaymentRefunded": ("order.refunded", _refunded),
+    "ReturnReceived": (
+        "order.returned",
+        lambda e: {"lines": _units(e.lines), "received_at": e.received_at},
     ),
     "StockAdjusted": ("product.stock_changed", _stock("adjusted")),
     "StockReserved": ("product.stock_changed", _stock("reserved")),

@@ -42,7 +42,7 @@ def _running_jobs() -> set[str] | None:
         )
         held = {objid for (objid,) in cursor.fetchall()}
         names = [f"subscriber:{s.name}" for s in core.subscribers()] + ["mailer", "relay"]
-        names.append("cart-reminders")
+        names += ["cart-reminders", "unpaid-orders"]
         cursor.execute("SELECT name, hashtext(name) FROM unnest(%s::text[]) AS name", [names])
         return {name for name, key in cursor.fetchall() if key in held}
 

@@ -1,7 +1,8 @@
 """The worker behind ``manage.py run_subscriptions``: every subscriber, the mailer, the relay.
 
 Each job (a subscriber, ``mailer``, ``relay`` to RabbitMQ when ``BROKER_URL`` is set,
-``cart-reminders``) runs in one worker at a time (``subscriptions.locks``); a worker tries
+``cart-reminders``, ``unpaid-orders``: ``payments.services.expire_unpaid_orders`` once a
+minute) runs in one worker at a time (``subscriptions.locks``); a worker tries
 every few seconds to take the jobs nobody holds, so two workers share them and either takes
 over what the other held when it dies. Three threads, each with its own database
 connection: the subscribers (they share one safe high-water mark), the mailer and the
@@ -27,11 +28,12 @@ log = logging.getLogger(__name__)
 CLAIM_EVERY = 2.0  # seconds between attempts to take jobs nobody holds
 REMINDERS_EVERY = 60.0
 PRUNE_EVERY = 3600.0  # seconds between two prunings of the relayed outbox messages
+UNPAID_ORDERS_EVERY = 60.0
 
 
 def job_names() -> list[str]:
     names = [f"subscriber:{s.name}" for s in core.subscribers()]
-    names += ["mailer", "cart-reminders"]
+    names += ["mailer", "cart-reminders", "unpaid-orders"]
     if settings.BROKER_URL:
         names.append("relay")
     return names
@@ -48,7 +50,8 @@ class Worker:
         # Where each subscriber's checkpoint was after its last batch here: checkpoints only
         # move forward, so one at or past the mark has nothing to read (no idle queries).
         self._positions: dict[str, int] = {}
-        self._next_reminders = self._next_prune = 0.0  # monotonic times: at once, then every …
+        # monotonic times: at once, then every …
+        self._next_reminders = self._next_prune = self._next_unpaid = 0.0
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -87,6 +90,11 @@ class Worker:
         if "cart-reminders" in self.held and time.monotonic() >= self._next_reminders:
             reminders.enqueue_due()
             self._next_reminders = time.monotonic() + REMINDERS_EVERY
+        if "unpaid-orders" in self.held and time.monotonic() >= self._next_unpaid:
+            from payments.services import expire_unpaid_orders
+
+            self._next_unpaid = time.monotonic() + UNPAID_ORDERS_EVERY
+            expire_unpaid_orders()
         return busy
 
     def run_relay(self) -> bool:
@@ -142,7 +150,7 @@ class Worker:
                 return
 
     def start(self) -> None:
-        self._next_reminders = self._next_prune = 0.0
+        self._next_reminders = self._next_prune = self._next_unpaid = 0.0
         mark, flushed = HighWaterMark(), [0]
         steps = {
             "subscribers": lambda: self.run_subscribers(mark, flushed),

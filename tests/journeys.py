@@ -35,13 +35,13 @@ from catalog.services import (
     product_list,
     product_relist,
 )
-from orders.domain import Address, Customer, OrderError
+from orders.domain import Address, Customer, LineQuantity, OrderError
 from orders.services import (
-    order_cancel,
+    ORDER,
     order_checkout,
     order_claim_for_customer,
-    order_mark_paid,
     order_mark_shipped,
+    order_receive_return,
 )
 from shop.aggregates import CommandContext
 from shop.eventstore import events_appended, to_recorded
@@ -124,7 +124,10 @@ ARGUMENTS = {
     "remove coupon": (A_CART,),
     "merge": (st.integers(1, CARTS - 1),),  # into the customer's cart
     "checkout": (A_CART,),
-    "pay": (st.integers(0, 9),),  # one of the orders placed so far
+    # one of the orders placed so far, with a test card (a good one, or a declined one)
+    "pay": (st.integers(0, 9), st.sampled_from(["4242424242424242", "4000000000000002"])),
+    "refund": (st.integers(0, 9), st.sampled_from(["0.01", "1.00", "3.33", "100.00"])),
+    "return": (st.integers(0, 9), st.integers(1, 2)),
     "ship": (st.integers(0, 9),),
     "cancel": (st.integers(0, 9),),
     "claim": (st.integers(0, 9),),  # the customer claims a guest order (sign-up, log-in)
@@ -273,15 +276,41 @@ class Shop:
                     context=shopper(),
                 )
                 self.orders.append(placed.order_id)
-            case "pay" | "ship" | "cancel", (order,) if self.orders:
+            case "pay", (order, number) if self.orders:
+                from tests.payments import pay
+
+                pay(self.orders[order % len(self.orders)], number, context=shopper())
+            case "refund", (order, amount) if self.orders:
+                from payments.services import payment_refund
+
+                payment_refund(
+                    order_id=self.orders[order % len(self.orders)],
+                    refund_id=uuid.uuid4(),
+                    amount=Money(Decimal(amount), settings.SHOP_CURRENCY),
+                    context=shopper("user:staff"),
+                )
+            case "return", (order, units) if self.orders:
+                order_id = self.orders[order % len(self.orders)]
+                line = load_state(ORDER, order_id).state.lines[0]
+                order_receive_return(
+                    order_id=order_id,
+                    return_id=uuid.uuid4(),
+                    lines=(
+                        LineQuantity(
+                            product_id=line.product_id, variant_id=line.variant_id, quantity=units
+                        ),
+                    ),
+                    context=shopper("user:staff"),
+                )
+            case "ship" | "cancel", (order,) if self.orders:
                 order_id = self.orders[order % len(self.orders)]
                 staff = shopper("user:staff")
-                if action == "pay":
-                    order_mark_paid(order_id=order_id, context=staff)
-                elif action == "ship":
+                if action == "ship":
                     order_mark_shipped(order_id=order_id, context=staff)
                 else:
-                    order_cancel(order_id=order_id, reason="journey", context=staff)
+                    from payments.services import order_cancel_and_refund
+
+                    order_cancel_and_refund(order_id=order_id, reason="journey", context=staff)
             case "claim", (order,) if self.orders:
                 order_claim_for_customer(
                     order_ids=[self.orders[order % len(self.orders)]],

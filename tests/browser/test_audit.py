@@ -101,6 +101,13 @@ def fill_checkout(page):
     page.get_by_label("Country").select_option(label="Germany")
 
 
+def pay_by_card(page, number, expiry="12/40", code="123"):
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry").fill(expiry)
+    page.get_by_label("Security code").fill(code)
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+
 def test_every_shopper_page_passes_the_audit(live_server, page, catalog):
     url = live_server.url
     page.set_viewport_size({"width": 360, "height": 800})
@@ -168,6 +175,12 @@ def test_every_shopper_page_passes_the_audit(live_server, page, catalog):
     expect(page.get_by_role("group", name="Shipping method")).to_be_visible()
     audit.check("checkout: shipping method")
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    audit.check("payment")
+    pay_by_card(page, "4000 0000 0000 0127")
+    expect(page.locator("#id_security_code_error")).to_contain_text("security code")
+    audit.check("payment, a declined card", refused=402)
+    pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     audit.check("confirmation")
     audit.visit(url + "/orders/", "orders")
@@ -245,3 +258,51 @@ def test_undo_puts_the_line_back_in_its_place(live_server, page, catalog):
     page.get_by_role("button", name="Undo").click()
     expect(names).to_have_text([p.name for p in catalog[:3]])
     assert uuid.UUID(str(catalog[1].id))
+
+
+def test_the_refund_and_return_pages_pass_the_audit(live_server, page, catalog):
+    from django.contrib.auth.models import User
+
+    from carts.services import cart_add_item
+    from orders.domain import Address, Customer
+    from orders.services import order_checkout, order_mark_shipped
+    from tests.factories import SYSTEM
+    from tests.payments import pay
+
+    cart_id = uuid.uuid4()
+    cart_add_item(cart_id=cart_id, product=catalog[0], quantity=2, context=SYSTEM)
+    order_id = order_checkout(
+        cart_id=cart_id,
+        command_id=uuid.uuid4(),
+        customer=Customer(email="ada@example.com"),
+        address=Address(
+            full_name="Ada", address="1 Road", city="Town", postal_code="1", country="X"
+        ),
+        context=SYSTEM,
+    ).order_id
+    assert pay(order_id).paid
+    order_mark_shipped(order_id=order_id, context=SYSTEM)
+    User.objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    audit = Audit(page)
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("boss")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    base = f"{live_server.url}/admin/orders/ordersummary/{order_id}"
+    page.goto(f"{base}/change/")  # Django's own page (its inline's headers are Django's)
+    page.get_by_role("link", name="Refund").click()
+    audit.check("refund", phone=False)
+    page.get_by_label("Amount").fill("999")
+    page.get_by_role("button", name="Refund").click()
+    expect(page.get_by_text("is left to refund")).to_be_visible()
+    audit.check("refund, too much", phone=False, refused=422)
+    page.get_by_label("Amount").fill("5.00")
+    page.get_by_role("button", name="Refund").click()
+    expect(page.get_by_text("refunded 5.00 EUR")).to_be_visible()
+    page.get_by_role("link", name="Receive a return").click()
+    audit.check("return", phone=False)
+    page.get_by_role("spinbutton").first.fill("1")
+    page.get_by_role("button", name="Record the return").click()
+    expect(page.get_by_text("received back and returned to stock")).to_be_visible()
+    assert not audit.problems, "\n".join(audit.problems)

@@ -12,6 +12,7 @@ from catalog.services import product_adjust_stock
 from orders.models import OrderSummary
 from shipping.models import ShippingMethod
 from shop.money import TaxClass
+from tests.browser.test_audit import pay_by_card
 from tests.factories import SYSTEM, ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,6 +85,8 @@ def shop_and_check_out(page, base_url, auditor=None):
     fits_a_phone_and_passes_axe(page, auditor)
     methods.get_by_label("Express: 9.90 EUR").check()
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    pay_by_card(page, "4242 4242 4242 4242")
 
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     order = OrderSummary.objects.get()

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from orders.models import OrderSummary
 from shop.models import Event
 from shop.registry import ERASED
-from tests.browser.test_audit import Audit, fill_checkout
+from tests.browser.test_audit import Audit, fill_checkout, pay_by_card
 from tests.factories import ProductFactory
 from tests.journeys import staff_user
 
@@ -35,6 +35,8 @@ def buy(page, url: str) -> None:
     fill_checkout(page)
     page.get_by_role("button", name="Continue to shipping").click()
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
 
 

@@ -119,8 +119,8 @@ def test_staff_build_a_product_and_a_shopper_buys_it(live_server, page, browser,
     shop.get_by_label("Country").select_option(label="United Kingdom")
     shop.get_by_role("button", name="Continue to shipping").click()
     shop.get_by_role("button", name="Place order").click()
-    expect(shop.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
-    expect(shop.get_by_text("22.40 EUR").first).to_be_visible()  # + 14.90: 37.30 in all
+    expect(shop.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    expect(shop.get_by_text("37.30 EUR").first).to_be_visible()  # 22.40 + 14.90 shipping
     shopper.close()
     assert OrderSummary.objects.count() == 1
     assert Product.objects.get(slug="brazil-cerrado").stock == 10

@@ -30,6 +30,7 @@ from orders import domain
 from orders.services import order_checkout
 from subscriptions.models import Email, OutboxMessage
 from tests.factories import SYSTEM, ProductFactory
+from tests.payments import pay
 from tests.support.proxy import TcpProxy
 from tests.support.servers import ROOT, database_url, free_port, server_env
 
@@ -91,7 +92,8 @@ class Workers:
 
 
 def place_orders(product, placed: list, stop: threading.Event) -> None:
-    """An order every 0.25 s until ``stop``: they keep coming through every fault."""
+    """An order placed and paid every 0.25 s until ``stop``: they keep coming through every
+    fault (the confirmation goes out once an order is paid)."""
     try:
         while not stop.is_set():
             cart_id = uuid.uuid4()
@@ -103,6 +105,7 @@ def place_orders(product, placed: list, stop: threading.Event) -> None:
                 address=ADDRESS,
                 context=SYSTEM,
             )
+            pay(checkout.order_id)
             placed.append(checkout.order_id)
             time.sleep(0.25)
     finally:
@@ -190,5 +193,6 @@ def test_every_email_once_and_every_message_at_least_once_through_kills_and_outa
     channel.exchange_delete(exchange)
     consumer.close()
     written = {str(p) for p in OutboxMessage.objects.values_list("event_position", flat=True)}
-    assert len(written) == 2 * len(placed) + 1  # placed + stock reserved per order, the listing's
+    # placed, stock reserved and paid per order, and the listing's stock
+    assert len(written) == 3 * len(placed) + 1
     assert written <= set(received)

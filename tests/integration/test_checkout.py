@@ -21,6 +21,7 @@ from shop import eventstore
 from shop.models import Event
 from shop.unitofwork import execute
 from tests.factories import SYSTEM, ProductFactory, add_to_cart, cart_id_of, checkout_fields
+from tests.payments import pay
 from tests.subscribing import drain
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +143,7 @@ class TestPlaceOrder:
         order_event = next(e for e in new if e.event_type == "OrderPlaced")
         order_id = order_event.stream_id
         assert response.status_code == 302
-        assert response["Location"] == f"/orders/{order_id}/"
+        assert response["Location"] == f"/orders/{order_id}/pay/"
 
         placed = eventstore.load(order_id)[0].event
         assert [(line.name, line.quantity, line.unit_price) for line in placed.lines] == [
@@ -201,13 +202,16 @@ class TestPlaceOrder:
     def test_confirmation_page(self, client, kenya):
         add_to_cart(client, kenya, 3)
         response, _ = place(client)
-        page = client.get(response["Location"])
+        page = client.get(response["Location"])  # the payment page
         html = page.content.decode()
         order = OrderSummary.objects.get()
         assert page.status_code == 200
-        assert f"<h1>Thank you! Your order {order.number}</h1>" in html
+        assert f"<h1>Pay for your order {order.number}</h1>" in html
         assert "Kenya AA" in html and "48.60 EUR" in html
         assert 'hx-history="false"' in html
+        pay(order.order_id)
+        html = client.get(order.get_absolute_url()).content.decode()
+        assert f"<h1>Thank you! Your order {order.number}</h1>" in html
 
     def test_charges_the_current_price_not_the_added_one(self, client, kenya):
         add_to_cart(client, kenya, 1)
@@ -386,12 +390,15 @@ class TestBadInput:
 class TestEmail:
     """The confirmation is sent by the ``order-emails`` subscriber (``drain`` runs it)."""
 
-    def test_sent_by_the_subscriber(self, client, kenya):
+    def test_sent_by_the_subscriber_once_paid(self, client, kenya):
         add_to_cart(client, kenya, 2)
         place(client)
+        drain()
+        assert mail.outbox == []  # placed, not yet paid
+        order = OrderSummary.objects.get()
+        pay(order.order_id)
         assert mail.outbox == []  # the request sends nothing itself
         drain()
-        order = OrderSummary.objects.get()
         assert len(mail.outbox) == 1
         message = mail.outbox[0]
         assert message.to == ["ada@example.com"]
@@ -402,6 +409,7 @@ class TestEmail:
         add_to_cart(client, kenya, 1)
         _, data = place(client)
         client.post("/checkout/", data)
+        pay(OrderSummary.objects.get().order_id)
         drain()
         drain()
         assert len(mail.outbox) == 1

@@ -10,6 +10,7 @@ hostile, so a fuzzed field is also reached when the rest of the form is valid.
 import json
 import uuid
 from html.parser import HTMLParser
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from shop.models import Event
 from tests.factories import ProductFactory, add_to_cart
+from tests.integration.test_checkout import place
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +116,13 @@ def shop_urls(resolver=None, prefix=""):
             yield "/" + fill(prefix + route)
 
 
+# The order the fuzzing shopper places (``shopper_forms``), so its payment page has a form.
+ORDER_ID = uuid.UUID("00000000-0000-4000-8000-00000000fa11")
+
+
 def fill(route: str) -> str:
     for converter, sample in {
+        "<uuid:order_id>": str(ORDER_ID),
         "<slug:slug>": "no-such-product",
         "<uuid:": str(uuid.uuid4()),
         "<int:": "999999",
@@ -193,6 +200,12 @@ def shopper_forms(shopper, django_user_model):
     add_to_cart(shopper, product, 1)
     shopper.post("/cart/remove/", {"product": str(product.id)})  # and to undo the removal
     forms |= {k: v for k, v in forms_on(shopper, ["/cart/"]).items() if k not in forms}
+    # An order of the shopper's own, waiting for its payment: its payment page's form.
+    with mock.patch("orders.services.uuid.uuid4", return_value=ORDER_ID):
+        assert place(shopper)[0].status_code == 302
+    pay_page = f"/orders/{ORDER_ID}/pay/"
+    forms |= {k: v for k, v in forms_on(shopper, [pay_page]).items() if k not in forms}
+    add_to_cart(shopper, product, 1)  # and a cart with a line again
     found = {action: (shopper, fields) for action, fields in forms.items()}
     customer = Client()
     customer.force_login(django_user_model.objects.create_user("fuzzer"))
@@ -254,6 +267,8 @@ def test_forms_are_found_for_every_command(shopper_forms):
     assert {"next", "product", "quantity"} <= set(forms["/cart/add/"])
     assert {"command_id", "expected_total"} <= set(forms["/checkout/"])
     assert "removal" in forms["/cart/undo/"]
+    pay = forms[f"/orders/{ORDER_ID}/pay/"]
+    assert {"card_number", "expiry", "security_code", "payment_id"} <= set(pay)
 
 
 CHECKOUT_ADDRESS = {

@@ -14,6 +14,7 @@ from shop import eventstore
 from shop.unitofwork import load_state
 from tests.factories import ProductFactory, add_to_cart, cart_id_of
 from tests.integration.test_checkout import ADDRESS, apply_coupon, place
+from tests.payments import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -143,28 +144,36 @@ class TestAdminActions:
         order = order_by(client, product)
         html = admin_client_.get(CHANGELIST).content.decode()
         assert order.number in html
-        assert "Mark selected orders paid" in html
+        assert "Mark selected orders shipped" in html
+        assert "Mark selected orders paid" not in html  # a capture pays an order, not staff
         assert f"/admin/shop/event/stream/{order.order_id}/" in html  # the order's timeline
         detail = admin_client_.get(f"{CHANGELIST}{order.order_id}/change/")
         assert detail.status_code == 200 and "Sencha Uji" in detail.content.decode()
 
-    def test_pay_then_ship(self, client, product, admin_client_):
+    def test_paid_by_card_then_shipped_by_staff(self, client, product, admin_client_):
         order = order_by(client, product)
-        assert act(admin_client_, "mark_paid", order) == ["1 order marked paid."]
+        assert pay(order.order_id).paid
         assert act(admin_client_, "mark_shipped", order) == ["1 order marked shipped."]
         order.refresh_from_db()
         assert order.status == "shipped"
-        assert event_types(order.order_id) == ["OrderPlaced", "OrderPaid", "OrderShipped"]
-        staff_id = admin_client_.session["_auth_user_id"]
-        assert eventstore.load(order.order_id)[1].metadata["actor"] == f"user:{staff_id}"
-
-    def test_paying_twice_is_refused_with_a_message(self, client, product, admin_client_):
-        order = order_by(client, product)
-        act(admin_client_, "mark_paid", order)
-        assert act(admin_client_, "mark_paid", order) == [
-            f"Order {order.number}: This order has been paid already."
+        assert event_types(order.order_id) == [
+            "OrderPlaced",
+            "PaymentAuthorized",
+            "PaymentCaptured",
+            "OrderPaid",
+            "OrderShipped",
         ]
-        assert event_types(order.order_id) == ["OrderPlaced", "OrderPaid"]
+        staff_id = admin_client_.session["_auth_user_id"]
+        assert eventstore.load(order.order_id)[-1].metadata["actor"] == f"user:{staff_id}"
+
+    def test_shipping_an_unpaid_order_is_refused_with_a_message(
+        self, client, product, admin_client_
+    ):
+        order = order_by(client, product)
+        assert act(admin_client_, "mark_shipped", order) == [
+            f"Order {order.number}: This order cannot ship before it is paid."
+        ]
+        assert event_types(order.order_id) == ["OrderPlaced"]
 
     def test_shipping_a_cancelled_order_is_refused(self, client, product, admin_client_):
         order = order_by(client, product)
@@ -178,10 +187,10 @@ class TestAdminActions:
     def test_some_succeed_and_some_are_refused(self, client, product, admin_client_):
         first = order_by(client, product)
         second = order_by(client, product)
-        act(admin_client_, "mark_paid", first)
-        messages = act(admin_client_, "mark_paid", first, second)
-        assert f"Order {first.number}: This order has been paid already." in messages
-        assert "1 order marked paid." in messages
+        pay(first.order_id)
+        messages = act(admin_client_, "mark_shipped", first, second)
+        assert f"Order {second.number}: This order cannot ship before it is paid." in messages
+        assert "1 order marked shipped." in messages
 
     def test_cancel_releases_stock_and_the_coupon(self, client, product, admin_client_):
         coupon = Coupon.objects.create(code="BACK", value=10, max_redemptions=1)
@@ -235,10 +244,13 @@ class TestAdminActions:
         browser.force_login(viewer)
         html = browser.get(CHANGELIST).content.decode()
         assert order.number in html
-        assert "Mark selected orders paid" not in html
-        browser.post(CHANGELIST, {"action": "mark_paid", "_selected_action": [str(order.order_id)]})
+        assert "Mark selected orders shipped" not in html
+        pay(order.order_id)
+        browser.post(
+            CHANGELIST, {"action": "mark_shipped", "_selected_action": [str(order.order_id)]}
+        )
         order.refresh_from_db()
-        assert order.status == "placed"
+        assert order.status == "paid"
 
     def test_the_admin_cannot_edit_or_delete_orders(self, client, product, admin_client_):
         order = order_by(client, product)

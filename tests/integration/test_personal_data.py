@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from carts.models import CouponFailures
 from orders.models import OrderLine, OrderSummary
-from orders.services import order_mark_paid
 from privacy import services
 from privacy.domain import Reason, subject_stream
 from shop import eventstore, personal, projections, registry
@@ -32,6 +31,7 @@ from subscriptions.models import Email
 from tests.factories import PASSWORD, SYSTEM, ProductFactory, add_to_cart, sign_up
 from tests.integration.test_checkout import checkout_form
 from tests.journeys import staff_user
+from tests.payments import pay
 from tests.subscribing import drain
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_no_aggregate_state_holds_personal_data(client, tea):
     person = unique_person()
     customer(client, person)
     order = place_order(client, tea, person)
-    order_mark_paid(order_id=order.order_id, context=SYSTEM)
+    assert pay(order.order_id).paid
     from shop.aggregates import decider_for
     from shop.unitofwork import load_state
 
@@ -205,6 +205,8 @@ def test_a_customer_deletes_their_account(client, tea):
     user = customer(client, person)
     first = place_order(client, tea, person, quantity=2)
     second = place_order(client, tea, person)
+    for order in (first, second):  # paid: each gets its confirmation
+        assert pay(order.order_id).paid
     drain(send=False)
     assert Email.objects.filter(to=person["email"]).count() == 2
     session_key = client.session.session_key
@@ -266,7 +268,7 @@ def test_an_erased_order_keeps_working_for_decisions_rebuilds_and_staff(client, 
     user = customer(client, person)
     order = place_order(client, tea, person)
     services.customer_erase(user=user, context=SYSTEM, reason=Reason.STAFF)
-    order_mark_paid(order_id=order.order_id, context=SYSTEM)  # decisions still fold
+    assert pay(order.order_id).paid  # decisions still fold
     order.refresh_from_db()
     assert order.status == "paid" and order.email == ERASED
     drift, _ = projections.check(projections.registered())

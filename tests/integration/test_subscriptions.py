@@ -14,12 +14,13 @@ from carts.models import CustomerCart
 from carts.services import cart_add_item
 from orders import domain
 from orders.models import OrderSummary
-from orders.services import order_checkout, order_mark_paid, order_mark_shipped
+from orders.services import order_checkout, order_mark_shipped
 from shop.models import Event
 from subscriptions import core, emails, locks, outbox, reminders
 from subscriptions.models import Checkpoint, Email, EmailConsent, OutboxMessage, ParkedEvent
 from tests.factories import SYSTEM, ProductFactory, add_to_cart, checkout_fields
 from tests.journeys import staff_user
+from tests.payments import pay
 from tests.subscribing import drain, safe_mark
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,8 @@ def kenya():
     return ProductFactory(name="Kenya AA", price=Decimal("16.20"), stock=50)
 
 
-def place_order(product, email="ada@example.com", quantity=1):
+def place_order(product, email="ada@example.com", quantity=1, paid=True):
+    """An order placed and (unless ``paid`` is False) paid with the test gateway."""
     cart_id = uuid.uuid4()
     cart_add_item(cart_id=cart_id, product=product, quantity=quantity, context=SYSTEM)
     checkout = order_checkout(
@@ -45,14 +47,20 @@ def place_order(product, email="ada@example.com", quantity=1):
         address=ADDRESS,
         context=SYSTEM,
     )
+    if paid:
+        assert pay(checkout.order_id).paid
     return checkout.order_id
 
 
 class TestOrderEmails:
-    def test_confirmation_payment_and_shipping_each_once(self, kenya):
-        order_id = place_order(kenya)
+    def test_confirmation_once_paid_then_shipping_each_once(self, kenya):
+        order_id = place_order(kenya, paid=False)
         drain()
-        order_mark_paid(order_id=order_id, context=SYSTEM)
+        assert mail.outbox == []  # placed, not paid: no confirmation yet
+        pay(order_id, "4000000000000002")  # declined: still none
+        drain()
+        assert mail.outbox == []
+        pay(order_id)
         drain()
         order_mark_shipped(order_id=order_id, context=SYSTEM)
         drain()
@@ -60,7 +68,6 @@ class TestOrderEmails:
         number = OrderSummary.objects.get(order_id=order_id).number
         assert [m.subject for m in mail.outbox] == [
             f"Your Bean & Leaf order {number}",
-            f"We received your payment for order {number}",
             f"Your Bean & Leaf order {number} is on its way",
         ]
         assert all(m.to == ["ada@example.com"] for m in mail.outbox)
@@ -72,7 +79,8 @@ class TestOrderEmails:
         assert mail.outbox[0].extra_headers["Message-ID"] == (
             f"<order-confirmation.{order_id}@bean-and-leaf>"
         )
-        assert Email.objects.filter(sent_at__isnull=False).count() == 3
+        assert "we received your payment" in mail.outbox[0].body
+        assert Email.objects.filter(sent_at__isnull=False).count() == 2
 
     def test_a_checkpoint_replayed_from_zero_writes_no_second_email(self, kenya):
         place_order(kenya)
@@ -154,7 +162,18 @@ class TestConfirmationPage:
             follow=True,
         )
         assert response.status_code == 200
-        assert "We will email a confirmation to ada@example.com." in response.text
+        assert "We will email a confirmation" not in response.text  # not before it is paid
+        paid = client.post(
+            response.request["PATH_INFO"],
+            {
+                "card_number": "4242 4242 4242 4242",
+                "expiry": "12/40",
+                "security_code": "123",
+                "payment_id": response.context["form"].initial["payment_id"],
+            },
+            follow=True,
+        )
+        assert "We will email a confirmation to ada@example.com." in paid.text
         assert "We have sent" not in response.text
 
 
@@ -298,7 +317,6 @@ class TestCartReminders:
 class TestOutbox:
     def test_public_events_are_written_with_the_event(self, kenya):
         order_id = place_order(kenya, quantity=3)
-        order_mark_paid(order_id=order_id, context=SYSTEM)
         messages = list(OutboxMessage.objects.order_by("event_position"))
         assert [m.routing_key for m in messages] == [
             "product.stock_changed",  # the factory's stock
@@ -428,8 +446,7 @@ class TestRelay:
         import json
 
         channel, queue = broker
-        order_id = place_order(kenya, quantity=2)
-        order_mark_paid(order_id=order_id, context=SYSTEM)
+        place_order(kenya, quantity=2)
         expected = list(OutboxMessage.objects.order_by("event_position"))
         assert outbox.relay_due() == len(expected) == 4
         assert outbox.relay_due() == 0  # each is published once

@@ -10,12 +10,13 @@ import pytest
 from orders.domain import (
     INITIAL,
     Address,
+    AuthorizePayment,
     Cancel,
+    CapturePayment,
     ClaimOrder,
     Customer,
     EmptyOrder,
     InvalidOrderTotals,
-    MarkPaid,
     MarkShipped,
     OrderAlreadyPaid,
     OrderAlreadyPlaced,
@@ -30,6 +31,8 @@ from orders.domain import (
     OrderPaid,
     OrderPlaced,
     OrderShipped,
+    PaymentAuthorized,
+    PaymentCaptured,
     PlaceOrder,
     Status,
     decide,
@@ -96,7 +99,23 @@ PLACED = OrderPlaced(
     address=ADDRESS,
     placed_at=NOW,
 )
+PAY = uuid.UUID(int=10)
+AUTHORIZED = PaymentAuthorized(
+    payment_id=PAY, amount=eur("22.32"), card_last4="4242", reference="auth_1", authorized_at=NOW
+)
+CAPTURED = PaymentCaptured(payment_id=PAY, amount=eur("22.32"), reference="cap_1", captured_at=NOW)
 PAID = OrderPaid(paid_at=NOW)
+# Paid the way the shop pays: authorized, captured, then paid.
+PAID_ORDER = (PLACED, AUTHORIZED, CAPTURED, PAID)
+
+
+def authorize(payment_id=PAY, amount="22.32"):
+    return AuthorizePayment(
+        payment_id=payment_id, amount=eur(amount), card_last4="4242", reference="auth_1", at=NOW
+    )
+
+
+CAPTURE = CapturePayment(payment_id=PAY, amount=eur("22.32"), reference="cap_1", at=NOW)
 SHIPPED = OrderShipped(shipped_at=NOW)
 CANCELLED = OrderCancelled(cancelled_at=NOW, reason="")
 
@@ -147,23 +166,25 @@ def test_line_total():
     assert TEA.total == eur("12.80")
 
 
-@pytest.mark.parametrize("command", [MarkPaid(at=NOW), MarkShipped(at=NOW), Cancel(at=NOW)])
-def test_staff_commands_need_a_placed_order(command):
+@pytest.mark.parametrize("command", [authorize(), CAPTURE, MarkShipped(at=NOW), Cancel(at=NOW)])
+def test_commands_need_a_placed_order(command):
     with pytest.raises(OrderNotPlaced):
         decide(command, INITIAL)
 
 
 def test_pay_then_ship():
-    assert decide(MarkPaid(at=NOW), fold(PLACED)) == [PAID]
-    assert decide(MarkShipped(at=NOW), fold(PLACED, PAID)) == [SHIPPED]
-    assert fold(PLACED, PAID, SHIPPED).status == Status.SHIPPED
+    assert decide(authorize(), fold(PLACED)) == [AUTHORIZED]
+    assert decide(CAPTURE, fold(PLACED, AUTHORIZED)) == [CAPTURED, PAID]
+    assert decide(MarkShipped(at=NOW), fold(*PAID_ORDER)) == [SHIPPED]
+    assert fold(*PAID_ORDER, SHIPPED).status == Status.SHIPPED
 
 
 def test_paying_twice_is_refused():
+    another = uuid.UUID(int=11)
     with pytest.raises(OrderAlreadyPaid):
-        decide(MarkPaid(at=NOW), fold(PLACED, PAID))
+        decide(authorize(another), fold(*PAID_ORDER))
     with pytest.raises(OrderAlreadyPaid):
-        decide(MarkPaid(at=NOW), fold(PLACED, PAID, SHIPPED))
+        decide(authorize(another), fold(*PAID_ORDER, SHIPPED))
 
 
 def test_shipping_before_payment_is_refused():
@@ -173,10 +194,10 @@ def test_shipping_before_payment_is_refused():
 
 def test_shipping_twice_is_refused():
     with pytest.raises(OrderAlreadyShipped):
-        decide(MarkShipped(at=NOW), fold(PLACED, PAID, SHIPPED))
+        decide(MarkShipped(at=NOW), fold(*PAID_ORDER, SHIPPED))
 
 
-@pytest.mark.parametrize("given", [(PLACED,), (PLACED, PAID)])
+@pytest.mark.parametrize("given", [(PLACED,), PAID_ORDER])
 def test_cancel_before_shipping(given):
     assert decide(Cancel(at=NOW, reason="asked"), fold(*given)) == [
         OrderCancelled(cancelled_at=NOW, reason="asked")
@@ -186,10 +207,10 @@ def test_cancel_before_shipping(given):
 
 def test_a_shipped_order_cannot_be_cancelled():
     with pytest.raises(OrderAlreadyShipped):
-        decide(Cancel(at=NOW), fold(PLACED, PAID, SHIPPED))
+        decide(Cancel(at=NOW), fold(*PAID_ORDER, SHIPPED))
 
 
-@pytest.mark.parametrize("command", [MarkPaid(at=NOW), MarkShipped(at=NOW), Cancel(at=NOW)])
+@pytest.mark.parametrize("command", [authorize(), MarkShipped(at=NOW), Cancel(at=NOW)])
 def test_a_cancelled_order_takes_no_more_commands(command):
     with pytest.raises(OrderCancelledError):
         decide(command, fold(PLACED, CANCELLED))

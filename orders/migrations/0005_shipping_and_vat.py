@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0003_line_per_variant"),
+        ("orders", "0004_payments_refunds_returns"),
     ]
 
     operations = [
