@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from catalog.models import ProductVariant
 from catalog.services import product_adjust_stock
 from orders.models import OrderLine, OrderSummary
-from tests.browser.test_audit import Audit, fill_checkout
+from tests.browser.test_audit import Audit, fill_checkout, pay_by_card
 from tests.factories import SYSTEM, coffee_with_variants, variant_id_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,6 +89,9 @@ def buy_two_variants(page, base, coffee, *, javascript):
     fill_checkout(page)
     audit.check("checkout")
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    expect(page.get_by_text("Brazil Cerrado, 500 g, Filter").first).to_be_visible()
+    pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     expect(page.get_by_text("Brazil Cerrado, 500 g, Filter").first).to_be_visible()
     expect(page.get_by_text("61.40 EUR").first).to_be_visible()
