@@ -146,6 +146,8 @@ def test_a_method_withdrawn_meanwhile_is_refused_on_the_page(live_server, page, 
     assert not OrderSummary.objects.exists()
     page.get_by_label("Standard: 4.90 EUR").check()
     page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
+    pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
     order = OrderSummary.objects.get()
     assert (order.shipping_method, str(order.total)) == ("Standard", "11.30")  # 6.40 + 4.90

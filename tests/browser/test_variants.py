@@ -88,6 +88,8 @@ def buy_two_variants(page, base, coffee, *, javascript):
     page.get_by_role("link", name="Checkout").click()
     fill_checkout(page)
     audit.check("checkout")
+    page.get_by_role("button", name="Continue to shipping").click()
+    audit.check("checkout, shipping")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
     expect(page.get_by_text("Brazil Cerrado, 500 g, Filter").first).to_be_visible()
