@@ -61,6 +61,7 @@ def _page(request, order, *, form=None, declined=None, status=200):
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "vat": [row.line for row in order.vat.all()],
         "form": form,
         "problem": problem,
         "deadline": order.placed_at + services.unpaid_timeout(),

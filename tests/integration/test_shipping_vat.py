@@ -212,9 +212,14 @@ class TestCheckout:
             (Decimal(7), eur("20.19"), eur("1.32")),
             (Decimal(19), eur("29.91"), eur("4.78")),
         ]
-        assert response["Location"] == f"/orders/{order_id}/pay/"  # then the order's page:
+        assert response["Location"] == f"/orders/{order_id}/pay/"
+        for page in (
+            client.get(response["Location"]).text,
+            client.get(f"/orders/{order_id}/").text,
+        ):
+            assert "Shipping (Express)" in page and "9.90 EUR" in page
+            assert 'incl. VAT 7 %</dt><dd class="vat">1.32 EUR' in page
         page = client.get(f"/orders/{order_id}/").text
-        assert "Shipping (Express)" in page and "9.90 EUR" in page
         assert 'incl. VAT 7 %</dt><dd class="vat">1.32 EUR' in page
         assert 'incl. VAT 19 %</dt><dd class="vat">4.78 EUR' in page
         assert "Austria" in page
