@@ -35,9 +35,11 @@ def place_order(page, base_url):
         ("Address", "12 St James's Square"),
         ("City", "London"),
         ("Postal code", "SW1Y 4JH"),
-        ("Country", "United Kingdom"),
     ]:
         page.get_by_label(label).fill(value)
+    page.get_by_label("Country").select_option(label="United Kingdom")
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.get_by_label("Standard: 14.90 EUR").check()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Pay for your order"))).to_be_visible()
 
@@ -73,11 +75,11 @@ def declined_then_paid(page, base_url, javascript=True):
 
     pay_by_card(page, "4242 4242 4242 4242")
     expect(page.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
-    expect(page.get_by_text("We received your payment of 32.40 EUR.")).to_be_visible()
+    expect(page.get_by_text("We received your payment of 47.30 EUR.")).to_be_visible()
     story = page.locator(".order-story")
-    expect(story).to_contain_text("Placed (32.40 EUR).")
+    expect(story).to_contain_text("Placed (47.30 EUR).")
     expect(story).to_contain_text("Payment declined: card ending 0002")
-    expect(story).to_contain_text("Paid 32.40 EUR.")
+    expect(story).to_contain_text("Paid 47.30 EUR.")
     assert audited(page, javascript) == ([], 0)
     order = OrderSummary.objects.get()
     assert order.status == "paid" and order.captured == order.total
