@@ -5,7 +5,6 @@ superuser and as staff with and without permissions; refusals are form errors th
 nothing; the shop follows the listing; the projections never drift from the log.
 """
 
-import json
 import uuid
 from decimal import Decimal
 from io import StringIO
@@ -23,6 +22,7 @@ from catalog.services import product_id_for
 from shop.models import Event
 from tests.factories import CategoryFactory, ProductFactory, add_to_cart
 from tests.journeys import staff_user
+from tests.support.fuzz import JSONISH, NUMBERS, WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -400,17 +400,6 @@ def test_non_staff_are_sent_to_the_login_page(client, product):
 
 # --- Fuzz: any text in any field is a form error or a stored, projected change --------------
 
-WORDS = st.text(st.characters(codec="utf-8"), max_size=40)
-NUMBERS = st.one_of(
-    st.integers(-(10**15), 10**15).map(str),
-    st.decimals(allow_nan=True, allow_infinity=True).map(str),
-    st.floats().map(str),
-)
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-).map(json.dumps)
 VALUE = st.one_of(WORDS, NUMBERS, JSONISH, st.just(""), st.just("coffee"))
 FIELDS = ["name", "slug", "category", "description", "price", "stock", "is_listed"]
 

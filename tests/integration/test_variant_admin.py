@@ -4,7 +4,6 @@ Adding groups and variants, changing a variant's price, stock, SKU, weight and o
 save that changes nothing records nothing; bad input at every field is an error beside it
 (422) that stores nothing, fuzzed; a stock figure made stale by a checkout is refused."""
 
-import json
 import uuid
 from io import StringIO
 
@@ -20,6 +19,7 @@ from orders.domain import Address, Customer
 from orders.services import order_checkout
 from shop.models import Event
 from tests.factories import SYSTEM, ProductFactory, coffee_with_variants
+from tests.support.fuzz import JSONISH, NUMBERS, WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -279,17 +279,6 @@ def test_staff_without_the_change_permission_cannot_open_the_page(client):
     assert client.post(url(coffee), {"new-sku": "X"}).status_code == 403
 
 
-WORDS = st.text(st.characters(codec="utf-8"), max_size=30)
-NUMBERS = st.one_of(
-    st.integers(-(10**12), 10**12).map(str),
-    st.decimals(allow_nan=True, allow_infinity=True).map(str),
-    st.floats().map(str),
-)
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
-    max_leaves=5,
-).map(json.dumps)
 VALUE = st.one_of(WORDS, NUMBERS, JSONISH, st.just(""), st.just("500 g"), st.just("Filter"))
 ROW = ["sku", "price", "stock", "weight_grams", "stock_shown", "option-1", "option-2"]
 FUZZED = [
