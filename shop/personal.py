@@ -165,23 +165,32 @@ def _keys_for_writing(subjects: Iterable[str]) -> dict[str, AESGCM | None]:
     }
 
 
-def _keys_for_reading(subjects: set[str]) -> dict[str, AESGCM | None]:
-    """The subjects' keys (None: erased or never made), from ``reading()``'s cache if any."""
-    from shop.models import DataKey
+def _stored_keys(subjects: set[str] | None) -> dict[str, bytes | None]:
+    """The subjects' data keys, unwrapped (None: erased); every stored key if ``None``."""
+    sql = f"SELECT subject, wrapped, master FROM {_table()}"  # no ORM: thousands at once
+    params: list[str] = []
+    if subjects is not None:
+        params = list(subjects)
+        sql += f" WHERE subject IN ({', '.join(['%s'] * len(params))})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            subject: None if wrapped is None else _unwrap(subject, wrapped, master_id)
+            for subject, wrapped, master_id in cursor.fetchall()
+        }
 
-    cached: dict[str, AESGCM | None] | None = getattr(_local, "cache", None)
+
+def _keys_for_reading(subjects: set[str]) -> dict[str, bytes | None]:
+    """The subjects' keys (None: erased or never made), from ``reading()``'s cache if any.
+
+    Raw keys, not ciphers: a cipher object weighs some 2.4 kB, and a rebuild may read
+    hundreds of thousands of keys.
+    """
+    cached: dict[str, bytes | None] | None = getattr(_local, "cache", None)
     wanted = subjects if cached is None else {s for s in subjects if s not in cached}
-    found: dict[str, AESGCM | None] = dict.fromkeys(wanted)
+    found: dict[str, bytes | None] = dict.fromkeys(wanted)
     if wanted:
-        field = DataKey._meta.get_field("subject")
-        with connection.cursor() as cursor:  # no ORM: a rebuild asks for thousands at once
-            cursor.execute(
-                f"SELECT subject, wrapped, master FROM {_table()} "
-                f"WHERE wrapped IS NOT NULL AND subject IN ({', '.join(['%s'] * len(wanted))})",
-                [field.get_db_prep_value(s, connection) for s in wanted],
-            )
-            for subject, wrapped, master_id in cursor.fetchall():
-                found[subject] = AESGCM(_unwrap(subject, wrapped, master_id))
+        found.update(_stored_keys(wanted))
     if cached is None:
         return found
     cached.update(found)
@@ -189,8 +198,12 @@ def _keys_for_reading(subjects: set[str]) -> dict[str, AESGCM | None]:
 
 
 @contextlib.contextmanager
-def reading() -> Iterator[None]:
+def reading(*, every_key: bool = False) -> Iterator[None]:
     """Read many events: each subject's key is fetched once inside the block.
+
+    ``every_key`` loads every stored key at the start, in one query (a rebuild, which
+    reads the whole log: a key fetched by its subject costs a random read each); a key
+    made meanwhile is still fetched when an event needs it.
 
     Inside a transaction on PostgreSQL it also holds the erasure lock shared, so what the
     block copies out of the log (a rebuild's rows, a subscriber's emails) cannot outlive an
@@ -202,11 +215,13 @@ def reading() -> Iterator[None]:
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_KEY])
-    _local.cache = {}
+    _local.cache = _stored_keys(None) if every_key else {}
+    _local.every_key = every_key
     try:
         yield
     finally:
         _local.cache = None
+        _local.every_key = False
 
 
 _SUBJECT_IN_JSON = re.compile(r'"' + re.escape(SEALED) + r'([^"~]+)~')
@@ -215,7 +230,7 @@ _SUBJECT_IN_JSON = re.compile(r'"' + re.escape(SEALED) + r'([^"~]+)~')
 def prefetch(texts: Iterable[str | bytes | None]) -> None:
     """Inside ``reading()``: fetch, in one query, the keys the sealed values in these stored
     JSON texts need (a rebuild's chunk, a subscriber's batch), so decoding them asks none."""
-    if getattr(_local, "cache", None) is None:
+    if getattr(_local, "cache", None) is None or getattr(_local, "every_key", False):
         return
     subjects = set()
     for text in texts:
@@ -321,7 +336,7 @@ def _split(value: str) -> tuple[str, bytes] | None:
         return None
 
 
-def _open(found: list[str], keys: dict[str, AESGCM | None]) -> dict[str, str]:
+def _open(found: list[str], keys: dict[str, bytes | None]) -> dict[str, str]:
     """Each sealed value of one event, in plain text (``ERASED`` once its key is gone)."""
     plain: dict[str, str] = {}
     values: list[str] | None = None
@@ -339,7 +354,7 @@ def _open(found: list[str], keys: dict[str, AESGCM | None]) -> dict[str, str]:
             continue
         try:
             values = json.loads(
-                key.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject.encode())
+                AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], subject.encode())
             )
         except (InvalidTag, ValueError):
             continue
@@ -379,22 +394,25 @@ def reveal(data: dict[str, Any]) -> dict[str, Any]:
 
 
 _SEALED_TOKEN = re.compile(r'"(' + re.escape(SEALED) + r'[^"]*)"')
+_quote = json.encoder.encode_basestring_ascii  # a str as JSON, exactly as json.dumps writes it
 
 
 def reveal_text(text: str | bytes) -> str:
     """The stored JSON text with every sealed value replaced by its plain text (a JSON
-    string), or by ``ERASED``: the read path's way, one substitution over the text, before
+    string), or by ``ERASED``: the read path's way, one pass over the text, before
     pydantic parses it (and before any upcaster sees it)."""
     if isinstance(text, bytes):
         text = text.decode()
-    found = _SEALED_TOKEN.findall(text)
-    if not found:
+    parts = _SEALED_TOKEN.split(text)  # text, sealed value, text, sealed value, …, text
+    if len(parts) == 1:
         return text
-    plain = _open(found, _reading_keys())
-    return _SEALED_TOKEN.sub(lambda m: json.dumps(plain.get(m[1], m[1])), text)
+    sealed = parts[1::2]
+    plain = _open(sealed, _reading_keys())
+    parts[1::2] = [_quote(plain[value]) for value in sealed]
+    return "".join(parts)
 
 
-def _reading_keys() -> dict[str, AESGCM | None]:
+def _reading_keys() -> dict[str, bytes | None]:
     cached = getattr(_local, "cache", None)
     return cached if cached is not None else {}
 
@@ -496,6 +514,7 @@ def erase(erasure: Erasure) -> None:
     for stream_id in erasure.streams:
         snapshots.recent_states.forget_stream(stream_id)
     _local.cache = None if getattr(_local, "cache", None) is None else {}
+    _local.every_key = False
     for eraser in _erasers.values():
         eraser(erasure)
 

@@ -886,7 +886,7 @@ def rebuild(
     followed = frozenset(followers)
     keys = tuple(sorted({key for p in chosen for key in p.metadata_keys}))
     done = 0
-    with transaction.atomic(), _collector_paused(batch), personal.reading():
+    with transaction.atomic(), _collector_paused(batch), personal.reading(every_key=True):
         for projection in chosen:
             projection.empty()
         for rows in log_chunks(chunk_size=chunk_size, metadata=False, metadata_keys=keys):

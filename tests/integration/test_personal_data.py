@@ -288,6 +288,30 @@ def test_an_erased_order_keeps_working_for_decisions_rebuilds_and_staff(client, 
     assert client.get("/admin/shop/event/insight/").status_code == 200
 
 
+def test_a_rebuilds_keys_loaded_at_its_start_miss_no_key_made_later(client, tea):
+    """A rebuild loads every data key at once (``reading(every_key=True)``): an order placed
+    after that still reads in plain text, and an erased customer's order as erased."""
+    gone, later = unique_person(), unique_person()
+    user = customer(client, gone)
+    erased = place_order(client, tea, gone)
+    services.customer_erase(user=user, context=SYSTEM, reason=Reason.STAFF)
+    client.logout()
+    with transaction.atomic(), personal.reading(every_key=True):
+        placed = place_order(client, tea, later)  # its key is made after the loading
+        assert f"order:{placed.order_id}" not in personal._reading_keys()
+        event = eventstore.load(placed.order_id)[0].event
+        assert (event.customer.email, event.address.full_name) == (
+            later["email"],
+            later["full_name"],
+        )
+        event = eventstore.load(erased.order_id)[0].event
+        assert (event.customer.email, event.address.address) == (ERASED, ERASED)
+    projections.rebuild()
+    placed.refresh_from_db()
+    assert placed.email == later["email"]
+    assert OrderSummary.objects.get(order_id=erased.order_id).email == ERASED
+
+
 def test_erasure_drops_the_streams_snapshots_and_recent_states(client, tea):
     person = unique_person()
     user = customer(client, person)
