@@ -36,7 +36,10 @@ class CartSummary(models.Model):
 
 
 class CartLine(models.Model):
-    cart = models.ForeignKey(CartSummary, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: the unique (cart, variant) index serves lookups by cart.
+    cart = models.ForeignKey(
+        CartSummary, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )

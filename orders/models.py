@@ -28,6 +28,7 @@ class OrderSummary(models.Model):
         blank=True,
         related_name="orders",
         help_text="Empty for a guest.",
+        db_index=False,  # the (customer, placed_at) index serves lookups by customer
     )
     placed_by = models.CharField(
         max_length=80, help_text="The actor who placed it: user:<id> or guest:<session shopper>."
@@ -141,7 +142,10 @@ class OrderSummary(models.Model):
 class OrderVat(models.Model):
     """The VAT an order's total included at one rate, as it was charged."""
 
-    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="vat")
+    # No index of its own: the unique (order, rate) index serves lookups by order.
+    order = models.ForeignKey(
+        OrderSummary, on_delete=models.CASCADE, related_name="vat", db_index=False
+    )
     rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
     gross = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="What the order charged at this rate."
@@ -170,7 +174,10 @@ class OrderVat(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: the unique (order, variant) index serves lookups by order.
+    order = models.ForeignKey(
+        OrderSummary, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -254,7 +261,10 @@ class OrderStep(models.Model):
         RETURNED = "returned", "Returned"
         CANCELLED = "cancelled", "Cancelled"
 
-    order = models.ForeignKey(OrderSummary, on_delete=models.CASCADE, related_name="steps")
+    # No index of its own: the unique (order, version) index serves lookups by order.
+    order = models.ForeignKey(
+        OrderSummary, on_delete=models.CASCADE, related_name="steps", db_index=False
+    )
     version = models.PositiveIntegerField(help_text="The event's version in the order stream.")
     kind = models.CharField(max_length=16, choices=Kind)
     at = models.DateTimeField()

@@ -800,8 +800,10 @@ def _metadata(row: tuple, keys: Sequence[str]) -> Mapping[str, Any]:
         return NO_METADATA
     if not keys:
         return row[8]
-    found = {key: value for key, value in zip(keys, row[8:], strict=True) if value is not None}
-    return found or NO_METADATA
+    values = row[8:]
+    if values.count(None) == len(values):  # most events: none of the keys
+        return NO_METADATA
+    return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
 
 
 def write_rows(
