@@ -144,6 +144,30 @@ class TestOrderEmails:
         assert email.sent_at is not None and email.parked_at is None
 
 
+def test_a_batch_that_handles_nothing_commits_without_waiting_for_the_disk(kenya):
+    """Shoppers filling carts give the order-email subscriber nothing to handle: its batch
+    only moves the checkpoint, and that commit need not wait for the WAL flush
+    (PostgreSQL). A batch that queues an email still waits."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    subscriber = core.get("order-emails")
+    drain(send=False)
+    cart_add_item(cart_id=uuid.uuid4(), product=kenya, quantity=1, context=SYSTEM)
+    head = safe_mark()
+    with CaptureQueriesContext(connection) as idle:
+        assert core.run_batch(subscriber, up_to=head) == head
+    assert Checkpoint.objects.get(name="order-emails").position == head
+    place_order(kenya)
+    head = safe_mark()
+    with CaptureQueriesContext(connection) as busy:
+        assert core.run_batch(subscriber, up_to=head) == head
+    assert Email.objects.filter(to="ada@example.com").exists()
+    lazy = [q["sql"] for q in idle if "synchronous_commit = off" in q["sql"]]
+    assert len(lazy) == (1 if connection.vendor == "postgresql" else 0)
+    assert not [q["sql"] for q in busy if "synchronous_commit" in q["sql"]]
+
+
 class TestConfirmationPage:
     def test_says_a_confirmation_will_be_sent_never_that_it_was(self, client, kenya, settings):
         settings.MAILERS = REFUSING
