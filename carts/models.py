@@ -36,9 +36,16 @@ class CartSummary(models.Model):
 
 
 class CartLine(models.Model):
-    # No index of its own: the unique (cart, variant) index serves lookups by cart.
+    # Read-model rows reference each other without a database constraint (projections write
+    # a cart's rows after its own; ``rebuild_projections --check`` compares them with the
+    # log), and without an index of their own: the unique (cart, variant) index serves
+    # lookups by cart.
     cart = models.ForeignKey(
-        CartSummary, on_delete=models.CASCADE, related_name="lines", db_index=False
+        CartSummary,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
+        db_constraint=False,
     )
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"

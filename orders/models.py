@@ -142,9 +142,16 @@ class OrderSummary(models.Model):
 class OrderVat(models.Model):
     """The VAT an order's total included at one rate, as it was charged."""
 
-    # No index of its own: the unique (order, rate) index serves lookups by order.
+    # Read-model rows reference each other without a database constraint (projections write
+    # a order's rows after its own; ``rebuild_projections --check`` compares them with the
+    # log), and without an index of their own: the unique (order, rate) index serves
+    # lookups by order.
     order = models.ForeignKey(
-        OrderSummary, on_delete=models.CASCADE, related_name="vat", db_index=False
+        OrderSummary,
+        on_delete=models.CASCADE,
+        related_name="vat",
+        db_index=False,
+        db_constraint=False,
     )
     rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
     gross = models.DecimalField(
@@ -174,9 +181,16 @@ class OrderVat(models.Model):
 
 
 class OrderLine(models.Model):
-    # No index of its own: the unique (order, variant) index serves lookups by order.
+    # Read-model rows reference each other without a database constraint (projections write
+    # a order's rows after its own; ``rebuild_projections --check`` compares them with the
+    # log), and without an index of their own: the unique (order, variant) index serves
+    # lookups by order.
     order = models.ForeignKey(
-        OrderSummary, on_delete=models.CASCADE, related_name="lines", db_index=False
+        OrderSummary,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
+        db_constraint=False,
     )
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -261,9 +275,16 @@ class OrderStep(models.Model):
         RETURNED = "returned", "Returned"
         CANCELLED = "cancelled", "Cancelled"
 
-    # No index of its own: the unique (order, version) index serves lookups by order.
+    # Read-model rows reference each other without a database constraint (projections write
+    # a order's rows after its own; ``rebuild_projections --check`` compares them with the
+    # log), and without an index of their own: the unique (order, version) index serves
+    # lookups by order.
     order = models.ForeignKey(
-        OrderSummary, on_delete=models.CASCADE, related_name="steps", db_index=False
+        OrderSummary,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        db_index=False,
+        db_constraint=False,
     )
     version = models.PositiveIntegerField(help_text="The event's version in the order stream.")
     kind = models.CharField(max_length=16, choices=Kind)
