@@ -30,8 +30,11 @@ default); a deployment that uses them must not insert events in them.
 Durability. With ``DB_RELEASE_LOCKS_EARLY`` on, a commit is visible a moment before its WAL
 is flushed, and a crash then would take it back. ``flush_barrier()`` writes a small WAL
 record and waits for its flush; the WAL is written in order, so every commit visible before
-it is on disk once it returns. A reader calls it after ``poll()`` and before acting on the
-events up to the new mark (they all committed before the poll).
+it is on disk once it returns. A reader that acts outside the database (the outbox relay
+publishing to a broker) calls it after ``poll()`` and before acting on the events up to the
+new mark (they all committed before the poll). A reader whose acts are database writes it
+commits synchronously (a subscriber's batch) needs none: its commit comes after theirs in
+the WAL.
 
 SQLite has one writer at a time and a reader sees a committed prefix of the log: every
 visible event is final, and a commit (``synchronous=NORMAL`` in WAL mode) survives a crash
