@@ -6,8 +6,9 @@ minute) runs in one worker at a time (``subscriptions.locks``); a worker tries
 every few seconds to take the jobs nobody holds, so two workers share them and either takes
 over what the other held when it dies. Three threads, each with its own database
 connection: the subscribers (they share one safe high-water mark), the mailer and the
-relay, so a slow SMTP server or broker never holds up the subscribers. A lost database
-is waited out: the thread closes its connection, sleeps and tries again.
+relay, so a slow SMTP server or broker never holds up the subscribers. Idle, the
+subscribers and the relay poll every ``poll`` seconds (0.1), the mailer every second. A lost
+database is waited out: the thread closes its connection, sleeps and tries again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ CLAIM_EVERY = 2.0  # seconds between attempts to take jobs nobody holds
 REMINDERS_EVERY = 60.0
 PRUNE_EVERY = 3600.0  # seconds between two prunings of the relayed outbox messages
 UNPAID_ORDERS_EVERY = 60.0
+MAIL_POLL = 1.0  # seconds the mailer waits when idle: an email leaves within a second
 
 
 def job_names() -> list[str]:
@@ -50,6 +52,9 @@ class Worker:
         # Where each subscriber's checkpoint was after its last batch here: checkpoints only
         # move forward, so one at or past the mark has nothing to read (no idle queries).
         self._positions: dict[str, int] = {}
+        # Subscribers whose checkpoint row shows no error since this worker took them: no
+        # query per round to clear one.
+        self._clean: set[str] = set()
         # monotonic times: at once, then every …
         self._next_reminders = self._next_prune = self._next_unpaid = 0.0
 
@@ -77,12 +82,15 @@ class Worker:
                     if position >= up_to:
                         break
                     busy = True
-                core.clear_error(subscriber.name)
+                if subscriber.name not in self._clean:
+                    core.clear_error(subscriber.name)
+                    self._clean.add(subscriber.name)
             except core.TRANSIENT:
                 raise
             except Exception as error:
                 log.exception("subscriber %s failed", subscriber.name)
                 core.record_error(subscriber.name, error)
+                self._clean.discard(subscriber.name)
         return busy
 
     def run_mailer(self) -> bool:
@@ -115,7 +123,7 @@ class Worker:
 
     # --- the loop -----------------------------------------------------------------------
 
-    def _loop(self, name: str, step: Callable[[], bool]) -> None:
+    def _loop(self, name: str, step: Callable[[], bool], idle: float) -> None:
         while not self.stop.is_set():
             try:
                 busy = step()
@@ -131,7 +139,7 @@ class Worker:
             finally:
                 close_old_connections()
             if not busy:
-                self.stop.wait(self.poll)
+                self.stop.wait(idle)
         connection.close()
 
     def claim(self) -> None:
@@ -145,6 +153,7 @@ class Worker:
                 if self._locks.try_acquire(job):
                     log.info("running %s", job)
                     self.held.add(job)
+                    self._clean.discard(job.removeprefix("subscriber:"))  # another's error?
             except Exception as error:
                 log.warning("could not take %s: %s", job, error)
                 self._locks.close()
@@ -155,13 +164,13 @@ class Worker:
         self._next_reminders = self._next_prune = self._next_unpaid = 0.0
         mark = HighWaterMark()
         steps = {
-            "subscribers": lambda: self.run_subscribers(mark),
-            "mailer": self.run_mailer,
-            "relay": self.run_relay,
+            "subscribers": (lambda: self.run_subscribers(mark), self.poll),
+            "mailer": (self.run_mailer, max(self.poll, MAIL_POLL)),
+            "relay": (self.run_relay, self.poll),
         }
         self.claim()
-        for name, step in steps.items():
-            thread = threading.Thread(target=self._loop, args=(name, step), name=name)
+        for name, (step, idle) in steps.items():
+            thread = threading.Thread(target=self._loop, args=(name, step, idle), name=name)
             thread.start()
             self._threads.append(thread)
 

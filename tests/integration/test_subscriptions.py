@@ -520,6 +520,45 @@ class TestRelay:
             worker.shutdown()
 
 
+class _Head:
+    """A mark at the head of the log: in a test's own transaction nothing else writes."""
+
+    def poll(self) -> int:
+        return safe_mark()
+
+
+def test_the_worker_clears_a_recorded_error_once_then_asks_no_more(kenya):
+    """A subscriber's error left on its checkpoint row (by this worker or another) is cleared
+    by its next clean round; later clean rounds send no statement about errors."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from subscriptions.worker import Worker
+
+    worker = Worker()
+    try:
+        worker.held.add("subscriber:order-emails")
+        core.record_error("order-emails", ValueError("the database said no"))
+        place_order(kenya, email="first@example.com")
+        worker.run_subscribers(_Head())
+        assert Checkpoint.objects.get(name="order-emails").last_error == ""
+        place_order(kenya, email="second@example.com")
+        with CaptureQueriesContext(connection) as clean_round:
+            worker.run_subscribers(_Head())
+        assert not [
+            q["sql"]
+            for q in clean_round
+            if q["sql"].startswith('UPDATE "subscriptions_checkpoint"') and "last_error" in q["sql"]
+        ]
+        assert Checkpoint.objects.get(name="order-emails").position == safe_mark()
+        assert set(Email.objects.values_list("to", flat=True)) == {
+            "first@example.com",
+            "second@example.com",
+        }
+    finally:
+        worker.shutdown()
+
+
 def test_on_sqlite_a_job_runs_in_one_worker_until_its_holder_lets_go(tmp_path):
     first, second = locks.FileLocks(tmp_path), locks.FileLocks(tmp_path)
     try:
