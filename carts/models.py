@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from shop.models import stream_row_reference
 from shop.money import Money
 
 
@@ -36,17 +37,7 @@ class CartSummary(models.Model):
 
 
 class CartLine(models.Model):
-    # Read-model rows reference each other without a database constraint (projections write
-    # a cart's rows after its own; ``rebuild_projections --check`` compares them with the
-    # log), and without an index of their own: the unique (cart, variant) index serves
-    # lookups by cart.
-    cart = models.ForeignKey(
-        CartSummary,
-        on_delete=models.CASCADE,
-        related_name="lines",
-        db_index=False,
-        db_constraint=False,
-    )
+    cart = stream_row_reference(CartSummary, related_name="lines")
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )

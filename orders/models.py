@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from shop.models import stream_row_reference
 from shop.money import Money, VatLine
 
 
@@ -142,17 +143,7 @@ class OrderSummary(models.Model):
 class OrderVat(models.Model):
     """The VAT an order's total included at one rate, as it was charged."""
 
-    # Read-model rows reference each other without a database constraint (projections write
-    # a order's rows after its own; ``rebuild_projections --check`` compares them with the
-    # log), and without an index of their own: the unique (order, rate) index serves
-    # lookups by order.
-    order = models.ForeignKey(
-        OrderSummary,
-        on_delete=models.CASCADE,
-        related_name="vat",
-        db_index=False,
-        db_constraint=False,
-    )
+    order = stream_row_reference(OrderSummary, related_name="vat")
     rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
     gross = models.DecimalField(
         max_digits=12, decimal_places=2, help_text="What the order charged at this rate."
@@ -181,17 +172,7 @@ class OrderVat(models.Model):
 
 
 class OrderLine(models.Model):
-    # Read-model rows reference each other without a database constraint (projections write
-    # a order's rows after its own; ``rebuild_projections --check`` compares them with the
-    # log), and without an index of their own: the unique (order, variant) index serves
-    # lookups by order.
-    order = models.ForeignKey(
-        OrderSummary,
-        on_delete=models.CASCADE,
-        related_name="lines",
-        db_index=False,
-        db_constraint=False,
-    )
+    order = stream_row_reference(OrderSummary, related_name="lines")
     product = models.ForeignKey(
         "catalog.Product", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -275,17 +256,7 @@ class OrderStep(models.Model):
         RETURNED = "returned", "Returned"
         CANCELLED = "cancelled", "Cancelled"
 
-    # Read-model rows reference each other without a database constraint (projections write
-    # a order's rows after its own; ``rebuild_projections --check`` compares them with the
-    # log), and without an index of their own: the unique (order, version) index serves
-    # lookups by order.
-    order = models.ForeignKey(
-        OrderSummary,
-        on_delete=models.CASCADE,
-        related_name="steps",
-        db_index=False,
-        db_constraint=False,
-    )
+    order = stream_row_reference(OrderSummary, related_name="steps")
     version = models.PositiveIntegerField(help_text="The event's version in the order stream.")
     kind = models.CharField(max_length=16, choices=Kind)
     at = models.DateTimeField()
