@@ -887,8 +887,10 @@ def rebuild(
         followers.setdefault(projection.stream_type, []).append(apply)
     followed = frozenset(followers)
     keys = tuple(sorted({key for p in chosen for key in p.metadata_keys}))
+    # Every data key at once, if the replay decodes events that hold personal data at all.
+    sealed = any(t.personal and t.stream_type in followed for t in registry.all_types())
     done = 0
-    with transaction.atomic(), _collector_paused(batch), personal.reading(every_key=True):
+    with transaction.atomic(), _collector_paused(batch), personal.reading(every_key=sealed):
         for projection in chosen:
             projection.empty()
         for rows in log_chunks(chunk_size=chunk_size, metadata=False, metadata_keys=keys):

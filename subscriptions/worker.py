@@ -153,7 +153,8 @@ class Worker:
                 if self._locks.try_acquire(job):
                     log.info("running %s", job)
                     self.held.add(job)
-                    self._clean.discard(job.removeprefix("subscriber:"))  # another's error?
+                    if job.startswith("subscriber:"):  # another worker may have left an error
+                        self._clean.discard(job.removeprefix("subscriber:"))
             except Exception as error:
                 log.warning("could not take %s: %s", job, error)
                 self._locks.close()

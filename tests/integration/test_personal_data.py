@@ -312,6 +312,22 @@ def test_a_rebuilds_keys_loaded_at_its_start_miss_no_key_made_later(client, tea)
     assert OrderSummary.objects.get(order_id=erased.order_id).email == ERASED
 
 
+def test_a_rebuild_loads_the_data_keys_only_when_it_replays_personal_data(client, tea):
+    """Orders hold personal data, carts none: a rebuild of the carts reads no data key, one of
+    the orders reads them all in one query."""
+    from django.test.utils import CaptureQueriesContext
+
+    place_order(client, tea, unique_person())
+    by_name = {p.name: p for p in projections.registered()}
+    table = DataKey._meta.db_table
+    with CaptureQueriesContext(connection) as carts:
+        projections.rebuild([by_name["carts"]])
+    with CaptureQueriesContext(connection) as orders:
+        projections.rebuild([by_name["orders"]])
+    assert not [q["sql"] for q in carts if table in q["sql"]]
+    assert len([q["sql"] for q in orders if table in q["sql"]]) == 1
+
+
 def test_erasure_drops_the_streams_snapshots_and_recent_states(client, tea):
     person = unique_person()
     user = customer(client, person)
